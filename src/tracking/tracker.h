@@ -1,0 +1,60 @@
+#pragma once
+// Experiment tracking: one MLflow run per retraining job (CONTRACT section 8).
+//
+// Every call is idempotent so that the reconciler can repeat it after a crash: EnsureRun finds
+// the run tagged with the job id before creating one; LogMetrics with the same (key, step) does
+// not add a second point; EndRun on an ended run with the same status is a no-op.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/job.h"
+
+namespace retrain {
+
+struct RunRef {
+  std::string experiment_id;
+  std::string run_id;
+  std::string artifact_uri;
+};
+
+enum class RunEndStatus { kFinished, kFailed, kKilled };
+
+class Tracker {
+ public:
+  virtual ~Tracker() = default;
+
+  // The experiment id, creating the experiment (with the configured artifact location,
+  // description and tags) when missing. Errors: kUnavailable (retry), kInvalidArgument.
+  [[nodiscard]] virtual Result<std::string> EnsureExperiment() = 0;
+
+  // The job's run: found by tag `retraining_job_id`, else created with run name
+  // `retrain-<modelId>-<UTC yyyymmddHHMMSS of scheduledAt>`, tags model_id,
+  // retraining_job_id, retraining_trigger, retraining_status and params record_count,
+  // data_window_start, data_window_end.
+  [[nodiscard]] virtual Result<RunRef> EnsureRun(const Job& job) = 0;
+
+  // Logs metrics at `step` (the job event's seq) and `timestamp_ms`.
+  [[nodiscard]] virtual Status LogMetrics(const std::string& run_id,
+                                          const std::map<std::string, double>& metrics,
+                                          int64_t timestamp_ms, int64_t step) = 0;
+
+  [[nodiscard]] virtual Status SetTag(const std::string& run_id, const std::string& key,
+                                      const std::string& value) = 0;
+
+  // Marks the run FINISHED / FAILED / KILLED with its end time.
+  [[nodiscard]] virtual Status EndRun(const std::string& run_id, RunEndStatus status,
+                                      int64_t end_time_ms) = 0;
+
+  // Stores `content` as the artifact `relative_path` of the run.
+  [[nodiscard]] virtual Status LogArtifact(const RunRef& run, const std::string& relative_path,
+                                           const std::string& content) = 0;
+
+  // The tracking URI workers should use (MLFLOW_TRACKING_URI in their environment).
+  virtual std::string Uri() const = 0;
+};
+
+}  // namespace retrain
