@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,44 @@ class Tracker {
 
   // The tracking URI workers should use (MLFLOW_TRACKING_URI in their environment).
   virtual std::string Uri() const = 0;
+};
+
+}  // namespace retrain
+
+namespace retrain {
+
+// Reads back what a run holds (the reference trainer compares against the champion).
+// Implemented by the same adapters as Tracker.
+class ArtifactReader {
+ public:
+  virtual ~ArtifactReader() = default;
+  [[nodiscard]] virtual Result<std::string> ReadArtifact(const std::string& run_id,
+                                                         const std::string& relative_path) = 0;
+};
+
+struct ModelVersion {
+  std::string name;
+  std::string version;  // "1", "2", ...
+  std::string run_id;
+  std::string source;   // artifact URI of the model
+};
+
+// The MLflow model registry: registered model `<modelId>`, versions, alias `champion`.
+class ModelRegistry {
+ public:
+  virtual ~ModelRegistry() = default;
+  // Creates the registered model when missing.
+  [[nodiscard]] virtual Status EnsureRegisteredModel(const std::string& name) = 0;
+  // Registers a new version from a run's artifact; returns it.
+  [[nodiscard]] virtual Result<ModelVersion> CreateVersion(const std::string& name,
+                                                           const std::string& source,
+                                                           const std::string& run_id) = 0;
+  // The version an alias points to, or nullopt when the alias is not set.
+  [[nodiscard]] virtual Result<std::optional<ModelVersion>> GetByAlias(
+      const std::string& name, const std::string& alias) = 0;
+  // Points `alias` at `version` (moving it if set).
+  [[nodiscard]] virtual Status SetAlias(const std::string& name, const std::string& alias,
+                                        const std::string& version) = 0;
 };
 
 }  // namespace retrain
