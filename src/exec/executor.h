@@ -49,7 +49,9 @@ class Executor {
   virtual std::string Name() const = 0;  // "local" | "kubernetes"
 
   // Starts the job's attempt unless it is already running. Errors: kUnavailable (retry),
-  // kResourceExhausted (at the concurrency limit; retry later), kPermissionDenied, kInternal.
+  // kResourceExhausted (at the concurrency limit; retry later), kAborted (cancelled while
+  // starting; retry), kFailedPrecondition (the worker command cannot be started; fix the
+  // configuration), kInvalidArgument, kPermissionDenied, kInternal.
   [[nodiscard]] virtual Result<SubmitResult> Submit(const ExecSpec& spec) = 0;
 
   // What the executor knows about the job's current attempt.

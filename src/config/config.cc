@@ -1,0 +1,444 @@
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/cron.h"
+#include "core/time.h"
+
+namespace retrain {
+
+extern const std::string_view kShippedConfig;
+
+namespace {
+
+// Thrown inside this file only; ParseConfig turns it into an Error.
+struct ConfigError {
+  std::string message;
+};
+
+struct Ctx {
+  std::string origin;  // file name for messages
+  const std::map<std::string, std::string>* env;
+  std::map<std::string, std::string>* origins;
+};
+
+std::string Where(const Ctx& ctx, const YAML::Node& node) {
+  auto mark = node.Mark();
+  if (mark.line < 0) return ctx.origin;
+  return ctx.origin + ":" + std::to_string(mark.line + 1);
+}
+
+// A YAML mapping whose keys are checked against what the reader asks for.
+class Block {
+ public:
+  Block(const YAML::Node& node, std::string path, Ctx& ctx) : node_(node), path_(std::move(path)), ctx_(ctx) {
+    if (node_ && !node_.IsNull() && !node_.IsMap()) {
+      throw ConfigError{"config: '" + path_ + "' must be a mapping (" + Where(ctx_, node_) + ")"};
+    }
+  }
+
+  // Fails on keys that no reader asked for. Call after reading every key.
+  void RejectUnknown(const std::vector<std::string>& known) const {
+    if (!node_ || node_.IsNull()) return;
+    std::set<std::string> allowed(known.begin(), known.end());
+    for (const auto& kv : node_) {
+      std::string key = kv.first.as<std::string>();
+      if (!allowed.count(key)) {
+        std::string list;
+        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+        throw ConfigError{"config: unknown key '" + Key(key) + "' (" + Where(ctx_, kv.first) +
+                          "); expected one of: " + list};
+      }
+    }
+  }
+
+  YAML::Node Child(const std::string& key) const {
+    if (!node_ || node_.IsNull()) return YAML::Node();
+    return node_[key];
+  }
+  std::string Key(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  // Reads a scalar with ${VAR} expansion; nullopt when absent or null.
+  std::optional<std::string> Str(const std::string& key) const {
+    YAML::Node n = Child(key);
+    if (!n || n.IsNull()) return std::nullopt;
+    if (!n.IsScalar()) {
+      throw ConfigError{"config: '" + Key(key) + "' must be a string (" + Where(ctx_, n) + ")"};
+    }
+    auto expanded = ExpandVariables(n.Scalar(), *ctx_.env);
+    if (!expanded) {
+      throw ConfigError{"config: '" + Key(key) + "' (" + Where(ctx_, n) + "): " +
+                        expanded.error().message};
+    }
+    (*ctx_.origins)[Key(key)] = "file " + Where(ctx_, n);
+    return *expanded;
+  }
+
+  void ReadString(const std::string& key, std::string* out) const {
+    if (auto v = Str(key)) *out = *v;
+  }
+
+  void ReadInt(const std::string& key, int64_t min, int64_t max, int64_t* out) const {
+    auto v = Str(key);
+    if (!v) return;
+    errno = 0;
+    char* end = nullptr;
+    long long n = std::strtoll(v->c_str(), &end, 10);
+    if (v->empty() || *end != '\0' || errno != 0 || n < min || n > max) {
+      throw ConfigError{"config: '" + Key(key) + "' is '" + *v + "' (" + Where(ctx_, Child(key)) +
+                        "); expected a whole number from " + std::to_string(min) + " to " +
+                        std::to_string(max)};
+    }
+    *out = n;
+  }
+  void ReadInt(const std::string& key, int64_t min, int64_t max, int* out) const {
+    int64_t v = *out;
+    ReadInt(key, min, max, &v);
+    *out = static_cast<int>(v);
+  }
+
+  void ReadBool(const std::string& key, bool* out) const {
+    auto v = Str(key);
+    if (!v) return;
+    if (*v == "true" || *v == "yes" || *v == "on") *out = true;
+    else if (*v == "false" || *v == "no" || *v == "off") *out = false;
+    else
+      throw ConfigError{"config: '" + Key(key) + "' is '" + *v + "' (" + Where(ctx_, Child(key)) +
+                        "); expected true or false"};
+  }
+
+  // Durations: "30s", "5m", "250ms", "1h30m"; a bare number is seconds.
+  std::optional<int64_t> Duration(const std::string& key) const {
+    auto v = Str(key);
+    if (!v || v->empty()) return std::nullopt;
+    auto ms = ParseDurationMs(*v);
+    if (!ms) {
+      throw ConfigError{"config: '" + Key(key) + "' is '" + *v + "' (" + Where(ctx_, Child(key)) +
+                        "); expected a duration such as 30s, 5m, 2h or 1h30m"};
+    }
+    return ms;
+  }
+  void ReadDuration(const std::string& key, int64_t* out) const {
+    if (auto d = Duration(key)) *out = *d;
+  }
+
+  void ReadEnum(const std::string& key, const std::vector<std::string>& allowed,
+                std::string* out) const {
+    auto v = Str(key);
+    if (!v) return;
+    for (const auto& a : allowed) {
+      if (*v == a) {
+        *out = *v;
+        return;
+      }
+    }
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : " or ") + a;
+    throw ConfigError{"config: '" + Key(key) + "' is '" + *v + "' (" + Where(ctx_, Child(key)) +
+                      "); expected " + list};
+  }
+
+  std::vector<std::string> StrList(const std::string& key) const {
+    YAML::Node n = Child(key);
+    std::vector<std::string> out;
+    if (!n || n.IsNull()) return out;
+    if (!n.IsSequence()) {
+      throw ConfigError{"config: '" + Key(key) + "' must be a list of strings (" +
+                        Where(ctx_, n) + ")"};
+    }
+    for (size_t i = 0; i < n.size(); ++i) {
+      if (!n[i].IsScalar()) {
+        throw ConfigError{"config: '" + Key(key) + "[" + std::to_string(i) +
+                          "]' must be a string (" + Where(ctx_, n[i]) + ")"};
+      }
+      auto e = ExpandVariables(n[i].Scalar(), *ctx_.env);
+      if (!e) throw ConfigError{"config: '" + Key(key) + "': " + e.error().message};
+      out.push_back(*e);
+    }
+    (*ctx_.origins)[Key(key)] = "file " + Where(ctx_, n);
+    return out;
+  }
+
+  std::map<std::string, std::string> StrMap(const std::string& key) const {
+    YAML::Node n = Child(key);
+    std::map<std::string, std::string> out;
+    if (!n || n.IsNull()) return out;
+    if (!n.IsMap()) {
+      throw ConfigError{"config: '" + Key(key) + "' must be a mapping of strings (" +
+                        Where(ctx_, n) + ")"};
+    }
+    for (const auto& kv : n) {
+      std::string k = kv.first.as<std::string>();
+      if (!kv.second.IsScalar()) {
+        throw ConfigError{"config: '" + Key(key) + "." + k + "' must be a string (" +
+                          Where(ctx_, kv.second) + ")"};
+      }
+      auto e = ExpandVariables(kv.second.Scalar(), *ctx_.env);
+      if (!e) throw ConfigError{"config: '" + Key(key) + "." + k + "': " + e.error().message};
+      out[k] = *e;
+    }
+    (*ctx_.origins)[Key(key)] = "file " + Where(ctx_, n);
+    return out;
+  }
+
+ private:
+  YAML::Node node_;
+  std::string path_;
+  Ctx& ctx_;
+};
+
+void ParseListen(const std::string& key, const std::string& value, ServerConfig* server) {
+  auto colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == value.size()) {
+    throw ConfigError{"config: '" + key + "' is '" + value + "'; expected HOST:PORT, e.g. 127.0.0.1:8080"};
+  }
+  std::string host = value.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  char* end = nullptr;
+  long port = std::strtol(value.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || port < 0 || port > 65535) {
+    throw ConfigError{"config: '" + key + "' is '" + value + "'; the port must be a number from 0 to 65535"};
+  }
+  server->host = host;
+  server->port = static_cast<uint16_t>(port);
+}
+
+ModelSettings ParseModel(const YAML::Node& node, size_t index, Ctx& ctx) {
+  std::string path = "models[" + std::to_string(index) + "]";
+  Block b(node, path, ctx);
+  ModelSettings m;
+  b.ReadString("id", &m.id);
+  if (m.id.empty()) {
+    throw ConfigError{"config: '" + path + ".id' is missing (" + Where(ctx, node) +
+                      "); every model needs an id"};
+  }
+  for (char c : m.id) {
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+          c == '-' || c == '_' || c == '.')) {
+      throw ConfigError{"config: '" + path + ".id' is '" + m.id +
+                        "'; expected lower-case letters, digits, '-', '_' or '.'"};
+    }
+  }
+  if (m.id.size() > 63) {
+    throw ConfigError{"config: '" + path + ".id' is longer than 63 characters"};
+  }
+  b.ReadInt("minRecords", 1, 1'000'000'000, &m.min_records);
+  m.entity_types = b.StrList("entityTypes");
+  m.command = b.StrList("command");
+  b.ReadString("image", &m.image);
+  b.ReadDuration("timeout", &m.timeout_ms);
+  if (m.timeout_ms <= 0) throw ConfigError{"config: '" + path + ".timeout' must be longer than 0s"};
+  b.ReadInt("maxAttempts", 1, 100, &m.max_attempts);
+  m.max_wait_ms = b.Duration("maxWait");
+  b.ReadDuration("cooldown", &m.cooldown_ms);
+  if (auto s = b.Str("schedule"); s && !s->empty()) {
+    auto cron = CronSchedule::Parse(*s);
+    if (!cron) {
+      throw ConfigError{"config: '" + path + ".schedule' is '" + *s + "': " + cron.error().message};
+    }
+    m.schedule = *s;
+  }
+  m.params = b.StrMap("params");
+  b.RejectUnknown({"id", "minRecords", "entityTypes", "command", "image", "timeout",
+                   "maxAttempts", "maxWait", "cooldown", "schedule", "params"});
+  return m;
+}
+
+void ApplyEnv(const std::map<std::string, std::string>& env, const char* var, std::string* field,
+              const std::string& key, std::map<std::string, std::string>* origins) {
+  auto it = env.find(var);
+  if (it == env.end() || it->second.empty()) return;
+  *field = it->second;
+  (*origins)[key] = std::string("env ") + var;
+}
+
+void Parse(const YAML::Node& root, Ctx& ctx, Config* cfg) {
+  Block top(root, "", ctx);
+  {
+    Block b(top.Child("experiment"), "experiment", ctx);
+    b.ReadString("name", &cfg->experiment.name);
+    b.ReadString("description", &cfg->experiment.description);
+    b.ReadString("tracking_uri", &cfg->experiment.tracking_uri);
+    b.ReadString("artifact_location", &cfg->experiment.artifact_location);
+    if (b.Child("tags")) cfg->experiment.tags = b.StrMap("tags");
+    b.RejectUnknown({"name", "description", "tracking_uri", "artifact_location", "tags"});
+  }
+  {
+    Block b(top.Child("server"), "server", ctx);
+    if (auto listen = b.Str("listen")) ParseListen("server.listen", *listen, &cfg->server);
+    b.ReadInt("threads", 1, 64, &cfg->server.threads);
+    b.ReadInt("maxBodyBytes", 1024, int64_t{1} << 30, &cfg->server.max_body_bytes);
+    b.ReadBool("callbackAuth", &cfg->server.callback_auth);
+    b.ReadString("callbackSecret", &cfg->server.callback_secret);
+    b.ReadString("publicUrl", &cfg->server.public_url);
+    b.RejectUnknown({"listen", "threads", "maxBodyBytes", "callbackAuth", "callbackSecret", "publicUrl"});
+  }
+  {
+    Block b(top.Child("store"), "store", ctx);
+    b.ReadEnum("driver", {"sqlite", "postgres"}, &cfg->store.driver);
+    b.ReadString("path", &cfg->store.path);
+    b.ReadString("url", &cfg->store.url);
+    b.RejectUnknown({"driver", "path", "url"});
+  }
+  {
+    Block b(top.Child("feed"), "feed", ctx);
+    b.ReadEnum("source", {"embedded", "fixtures", "neo4j"}, &cfg->feed.source);
+    b.ReadString("path", &cfg->feed.path);
+    b.ReadDuration("pollInterval", &cfg->feed.poll_interval_ms);
+    b.ReadDuration("settleLag", &cfg->feed.settle_lag_ms);
+    Block n(b.Child("neo4j"), "feed.neo4j", ctx);
+    n.ReadString("uri", &cfg->feed.neo4j_uri);
+    n.ReadString("user", &cfg->feed.neo4j_user);
+    n.ReadString("password", &cfg->feed.neo4j_password);
+    n.ReadString("database", &cfg->feed.neo4j_database);
+    n.RejectUnknown({"uri", "user", "password", "database"});
+    b.RejectUnknown({"source", "path", "pollInterval", "settleLag", "neo4j"});
+    if (cfg->feed.poll_interval_ms < 10) {
+      throw ConfigError{"config: 'feed.pollInterval' must be at least 10ms"};
+    }
+  }
+  {
+    Block b(top.Child("executor"), "executor", ctx);
+    b.ReadEnum("kind", {"local", "kubernetes"}, &cfg->executor.kind);
+    b.ReadInt("maxConcurrent", 1, 1000, &cfg->executor.max_concurrent);
+    b.ReadDuration("killGrace", &cfg->executor.kill_grace_ms);
+    Block k(b.Child("kubernetes"), "executor.kubernetes", ctx);
+    k.ReadString("namespace", &cfg->executor.kubernetes.namespace_);
+    k.ReadString("image", &cfg->executor.kubernetes.image);
+    k.ReadString("serviceAccount", &cfg->executor.kubernetes.service_account);
+    k.ReadString("kubeconfig", &cfg->executor.kubernetes.kubeconfig);
+    k.RejectUnknown({"namespace", "image", "serviceAccount", "kubeconfig"});
+    b.RejectUnknown({"kind", "maxConcurrent", "killGrace", "kubernetes"});
+  }
+  {
+    Block b(top.Child("trigger"), "trigger", ctx);
+    b.ReadBool("automatic", &cfg->trigger.automatic);
+    b.ReadDuration("reconcileInterval", &cfg->trigger.reconcile_interval_ms);
+    b.ReadDuration("heartbeatTimeout", &cfg->trigger.heartbeat_timeout_ms);
+    b.RejectUnknown({"automatic", "reconcileInterval", "heartbeatTimeout"});
+    if (cfg->trigger.reconcile_interval_ms < 10) {
+      throw ConfigError{"config: 'trigger.reconcileInterval' must be at least 10ms"};
+    }
+  }
+  YAML::Node models = top.Child("models");
+  if (models && !models.IsNull()) {
+    if (!models.IsSequence()) {
+      throw ConfigError{"config: 'models' must be a list (" + Where(ctx, models) + ")"};
+    }
+    std::set<std::string> ids;
+    for (size_t i = 0; i < models.size(); ++i) {
+      ModelSettings m = ParseModel(models[i], i, ctx);
+      if (!ids.insert(m.id).second) {
+        throw ConfigError{"config: model id '" + m.id + "' is defined twice (" +
+                          Where(ctx, models[i]) + ")"};
+      }
+      cfg->models.push_back(std::move(m));
+    }
+  }
+  top.RejectUnknown({"experiment", "server", "store", "feed", "executor", "trigger", "models"});
+}
+
+}  // namespace
+
+const ModelSettings* Config::FindModel(std::string_view id) const {
+  for (const auto& m : models)
+    if (m.id == id) return &m;
+  return nullptr;
+}
+
+std::string Config::ResolvePath(const std::string& path) const {
+  if (path.empty() || path.front() == '/') return path;
+  return (std::filesystem::path(data_dir) / path).lexically_normal().string();
+}
+
+Result<Config> ParseConfig(const std::string& yaml_text, const std::string& origin_name,
+                           const ConfigInputs& inputs) {
+  Config cfg;
+  cfg.config_path = origin_name;
+  Ctx ctx{origin_name, &inputs.env, &cfg.origins};
+  try {
+    YAML::Node root = YAML::Load(yaml_text);
+    if (root && !root.IsNull() && !root.IsMap()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "config: " + origin_name + " must hold a YAML mapping at the top level");
+    }
+    Parse(root, ctx, &cfg);
+  } catch (const ConfigError& e) {
+    return Fail(ErrorCode::kInvalidArgument, e.message, "invalid_config");
+  } catch (const YAML::Exception& e) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "config: " + origin_name + " is not valid YAML: " + e.what(), "invalid_config");
+  }
+
+  // Environment over file.
+  const auto& env = inputs.env;
+  ApplyEnv(env, "MLFLOW_TRACKING_URI", &cfg.experiment.tracking_uri, "experiment.tracking_uri", &cfg.origins);
+  ApplyEnv(env, "MLFLOW_ARTIFACT_URI", &cfg.experiment.artifact_location, "experiment.artifact_location", &cfg.origins);
+  ApplyEnv(env, "MLFLOW_RETRAINING_EXPERIMENT", &cfg.experiment.name, "experiment.name", &cfg.origins);
+  ApplyEnv(env, "RETRAINING_NAMESPACE", &cfg.executor.kubernetes.namespace_, "executor.kubernetes.namespace", &cfg.origins);
+  ApplyEnv(env, "RETRAINING_IMAGE", &cfg.executor.kubernetes.image, "executor.kubernetes.image", &cfg.origins);
+  ApplyEnv(env, "RETRAINING_SERVICE_ACCOUNT", &cfg.executor.kubernetes.service_account, "executor.kubernetes.serviceAccount", &cfg.origins);
+  ApplyEnv(env, "NEO4J_URI", &cfg.feed.neo4j_uri, "feed.neo4j.uri", &cfg.origins);
+  ApplyEnv(env, "NEO4J_USER", &cfg.feed.neo4j_user, "feed.neo4j.user", &cfg.origins);
+  ApplyEnv(env, "NEO4J_PASSWORD", &cfg.feed.neo4j_password, "feed.neo4j.password", &cfg.origins);
+  ApplyEnv(env, "RETRAIN_DATA_DIR", &cfg.data_dir, "dataDir", &cfg.origins);
+  try {
+    if (auto it = env.find("RETRAIN_LISTEN"); it != env.end() && !it->second.empty()) {
+      ParseListen("RETRAIN_LISTEN", it->second, &cfg.server);
+      cfg.origins["server.listen"] = "env RETRAIN_LISTEN";
+    }
+    // Flags over environment.
+    if (inputs.data_dir) {
+      cfg.data_dir = *inputs.data_dir;
+      cfg.origins["dataDir"] = "flag --data-dir";
+    }
+    if (inputs.listen) {
+      ParseListen("--listen", *inputs.listen, &cfg.server);
+      cfg.origins["server.listen"] = "flag --listen";
+    }
+  } catch (const ConfigError& e) {
+    return Fail(ErrorCode::kInvalidArgument, e.message, "invalid_config");
+  }
+  if (cfg.data_dir.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "config: the data directory must not be empty",
+                "invalid_config");
+  }
+  if (cfg.feed.path.empty()) cfg.feed.path = cfg.feed.source == "fixtures" ? "fixtures" : "feed.db";
+  if (cfg.experiment.name.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "config: 'experiment.name' must not be empty",
+                "invalid_config");
+  }
+  if (cfg.store.driver == "postgres") {
+    return Fail(ErrorCode::kInvalidArgument,
+                "config: 'store.driver' is 'postgres', which this build does not include yet; "
+                "use sqlite",
+                "invalid_config");
+  }
+  return cfg;
+}
+
+Result<Config> LoadConfig(const ConfigInputs& inputs) {
+  std::string path = inputs.config_path.value_or(kDefaultConfigPath);
+  std::ifstream in(path);
+  if (!in) {
+    if (inputs.config_path_explicit) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "config: cannot read " + path + ": " + std::strerror(errno), "invalid_config");
+    }
+    // No file here: the configuration shipped with retrain, compiled into the binary.
+    return ParseConfig(std::string(kShippedConfig), std::string("(built-in) ") + kDefaultConfigPath,
+                       inputs);
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfig(ss.str(), path, inputs);
+}
+
+}  // namespace retrain

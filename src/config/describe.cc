@@ -1,0 +1,95 @@
+#include <sstream>
+
+#include "config/config.h"
+#include "core/time.h"
+
+namespace retrain {
+
+namespace {
+
+std::string Mask(const std::string& secret) { return secret.empty() ? "" : "********"; }
+
+// postgres://user:pass@host/db -> postgres://user:********@host/db
+std::string MaskUrl(const std::string& url) {
+  auto scheme = url.find("://");
+  auto at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "********" + url.substr(at);
+}
+
+class Printer {
+ public:
+  explicit Printer(const Config& c) : c_(c) {}
+  void Line(const std::string& key, const std::string& value) {
+    auto it = c_.origins.find(key);
+    std::string origin = it == c_.origins.end() ? "default" : it->second;
+    out_ << key << " = " << (value.empty() ? "\"\"" : value) << "  (" << origin << ")\n";
+  }
+  std::string str() const { return out_.str(); }
+
+ private:
+  const Config& c_;
+  std::ostringstream out_;
+};
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  return s + "]";
+}
+
+}  // namespace
+
+std::string Describe(const Config& c) {
+  Printer p(c);
+  p.Line("config", c.config_path.empty() ? "(none: built-in defaults)" : c.config_path);
+  p.Line("dataDir", c.data_dir);
+  p.Line("experiment.name", c.experiment.name);
+  p.Line("experiment.tracking_uri", c.experiment.tracking_uri);
+  p.Line("experiment.artifact_location", c.experiment.artifact_location);
+  for (const auto& [k, v] : c.experiment.tags) p.Line("experiment.tags." + k, v);
+  p.Line("server.listen", c.server.host + ":" + std::to_string(c.server.port));
+  p.Line("server.threads", std::to_string(c.server.threads));
+  p.Line("server.maxBodyBytes", std::to_string(c.server.max_body_bytes));
+  p.Line("server.callbackAuth", c.server.callback_auth ? "true" : "false");
+  p.Line("server.callbackSecret", c.server.callback_secret.empty() ? "(generated in the data dir)" : Mask(c.server.callback_secret));
+  p.Line("server.publicUrl", c.server.public_url);
+  p.Line("store.driver", c.store.driver);
+  p.Line("store.path", c.store.path);
+  if (!c.store.url.empty()) p.Line("store.url", MaskUrl(c.store.url));
+  p.Line("feed.source", c.feed.source);
+  p.Line("feed.path", c.feed.path);
+  p.Line("feed.pollInterval", FormatDuration(c.feed.poll_interval_ms));
+  p.Line("feed.settleLag", FormatDuration(c.feed.settle_lag_ms));
+  p.Line("feed.neo4j.uri", c.feed.neo4j_uri);
+  p.Line("feed.neo4j.user", c.feed.neo4j_user);
+  p.Line("feed.neo4j.password", Mask(c.feed.neo4j_password));
+  p.Line("feed.neo4j.database", c.feed.neo4j_database);
+  p.Line("executor.kind", c.executor.kind);
+  p.Line("executor.maxConcurrent", std::to_string(c.executor.max_concurrent));
+  p.Line("executor.killGrace", FormatDuration(c.executor.kill_grace_ms));
+  p.Line("executor.kubernetes.namespace", c.executor.kubernetes.namespace_);
+  p.Line("executor.kubernetes.image", c.executor.kubernetes.image);
+  p.Line("executor.kubernetes.serviceAccount", c.executor.kubernetes.service_account);
+  p.Line("trigger.automatic", c.trigger.automatic ? "true" : "false");
+  p.Line("trigger.reconcileInterval", FormatDuration(c.trigger.reconcile_interval_ms));
+  p.Line("trigger.heartbeatTimeout", FormatDuration(c.trigger.heartbeat_timeout_ms));
+  for (size_t i = 0; i < c.models.size(); ++i) {
+    const auto& m = c.models[i];
+    std::string k = "models[" + std::to_string(i) + "]";
+    p.Line(k + ".id", m.id);
+    p.Line(k + ".minRecords", std::to_string(m.min_records));
+    p.Line(k + ".entityTypes", Join(m.entity_types));
+    p.Line(k + ".command", m.command.empty() ? "(retrain worker)" : Join(m.command));
+    p.Line(k + ".timeout", FormatDuration(m.timeout_ms));
+    p.Line(k + ".maxAttempts", std::to_string(m.max_attempts));
+    p.Line(k + ".maxWait", m.max_wait_ms ? FormatDuration(*m.max_wait_ms) : "off");
+    p.Line(k + ".cooldown", FormatDuration(m.cooldown_ms));
+    p.Line(k + ".schedule", m.schedule.value_or("off"));
+  }
+  return p.str();
+}
+
+}  // namespace retrain

@@ -1,0 +1,114 @@
+#pragma once
+// The Kubernetes executor: runs each job attempt as a batch/v1 Job (see job_manifest.h for the
+// objects) in one namespace, through the API server's REST interface.
+//
+// Status comes from ONE watch on app.kubernetes.io/managed-by=retrain in the namespace, run by
+// a background thread that keeps a cache keyed by job id; Observe reads only that cache. The
+// watch resumes from the last resourceVersion when the server ends or drops it, and relists
+// when the server answers 410 Gone. At start-up a list fills the cache, so Jobs created before
+// a restart are adopted: Observe reports them and Submit of the same attempt does not create a
+// second Job.
+//
+// The callback token lives in a Secret `<job name>-token` (created before the Job, then owned
+// by it through an ownerReference so the garbage collector deletes it with the Job; Cancel and
+// ListOrphans delete it explicitly as well). It is referenced by secretKeyRef and never logged.
+//
+// Thread safety: every public method may be called from any thread. Destruction stops the
+// watch thread; it may block for up to watch_timeout_s while an open watch winds down.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "exec/executor.h"
+#include "exec/kubernetes/job_manifest.h"
+#include "exec/kubernetes/kube_client.h"
+#include "exec/kubernetes/kube_config.h"
+
+namespace retrain {
+
+struct KubernetesExecutorOptions {
+  // Where the API server is: `kube_config` when set; else `kubeconfig_path` when set; else
+  // in-cluster when KUBERNETES_SERVICE_HOST is in `env`; else KUBECONFIG / ~/.kube/config.
+  std::optional<KubeConfig> kube_config;
+  std::string kubeconfig_path;
+  // The environment used for discovery and for RETRAINING_NAMESPACE, RETRAINING_IMAGE and
+  // RETRAINING_SERVICE_ACCOUNT (each applies when the matching field below is empty).
+  std::map<std::string, std::string> env;
+  // Namespace of the Jobs; "" = RETRAINING_NAMESPACE, else "default".
+  std::string namespace_;
+  // Default worker image (a model's image wins); "" = RETRAINING_IMAGE, else
+  // manifest.image. Service account: "" = RETRAINING_SERVICE_ACCOUNT, else none.
+  std::string image;
+  std::string service_account;
+  // Resources, TTL, security settings of the Job (its namespace_, image and service_account
+  // are replaced by the values resolved above).
+  JobManifestOptions manifest;
+  KubeClientOptions client;
+  int watch_timeout_s = 10;          // one watch request's length; bounds destruction time
+  int64_t watch_retry_ms = 1'000;    // pause after a dropped watch or a failed relist
+  int max_active = 0;                // Submit beyond this many running Jobs: kResourceExhausted
+};
+
+struct KubernetesExecutorStats {
+  int64_t relists = 0;         // lists after the initial one (410 Gone or repeated failures)
+  int64_t watches = 0;         // watch requests started
+  int64_t watch_errors = 0;    // watches that ended with an error (dropped)
+  std::string resource_version;
+};
+
+class KubernetesExecutor final : public Executor {
+ public:
+  // Resolves the configuration, lists the namespace's managed Jobs (the initial cache) and
+  // starts the watch thread. Errors: kInvalidArgument / kNotFound (configuration),
+  // kPermissionDenied / kUnauthenticated (RBAC, credentials; the message names the verb,
+  // resource and namespace), kUnavailable (API server unreachable).
+  [[nodiscard]] static Result<std::unique_ptr<KubernetesExecutor>> Create(
+      KubernetesExecutorOptions options);
+
+  ~KubernetesExecutor() override;
+  KubernetesExecutor(const KubernetesExecutor&) = delete;
+  KubernetesExecutor& operator=(const KubernetesExecutor&) = delete;
+
+  std::string Name() const override { return "kubernetes"; }
+  const std::string& namespace_() const;
+
+  // Creates the Secret and the Job of spec.attempt unless that attempt's Job exists. A Job of
+  // the same name labelled with the same job id is adopted (same attempt or newer) or replaced
+  // (older attempt: deleted, then created again). A name taken by another retrain job switches
+  // to the collision-proof name (JobNameForCollision). Errors: kInvalidArgument (bad spec),
+  // kFailedPrecondition (the name belongs to an object retrain does not manage, or no image),
+  // kResourceExhausted (max_active reached), kPermissionDenied (RBAC), kUnavailable (retry).
+  [[nodiscard]] Result<SubmitResult> Submit(const ExecSpec& spec) override;
+
+  // From the cache: kRunning until the Job has Complete=True (kSucceeded) or Failed=True
+  // (kFailed, "Kubernetes Job X failed (Reason): message"); kFailed "Kubernetes Job X was
+  // deleted outside retrain" when someone else deleted it before it finished; kUnknown when no
+  // Job of this job id was seen (or it was cancelled). Never fails.
+  [[nodiscard]] Result<ExecObservation> Observe(const std::string& job_id) override;
+
+  // Deletes the job's Job(s) (propagationPolicy=Background) and token Secret(s); succeeds when
+  // there is nothing to delete. Errors: kPermissionDenied, kUnavailable.
+  [[nodiscard]] Status Cancel(const std::string& job_id) override;
+
+  // Lists (fresh from the API server) the managed Jobs and token Secrets whose job id `known`
+  // does not recognise, deletes them, and returns their job ids (sorted, unique). `known` is
+  // called without locks held. Errors: kPermissionDenied, kUnavailable (nothing or only part
+  // was deleted; safe to call again).
+  [[nodiscard]] Result<std::vector<std::string>> ListOrphans(
+      const std::function<bool(const std::string& job_id)>& known);
+
+  KubernetesExecutorStats Stats() const;
+
+ private:
+  struct State;
+  explicit KubernetesExecutor(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace retrain

@@ -1,0 +1,99 @@
+#pragma once
+// The durable job store: jobs, their append-only events, per-model watermarks and idempotency
+// keys. Everything the orchestrator knows lives here; every write is durable before the call
+// returns. Implementations are thread-safe.
+//
+// The store enforces the invariants that must hold even under races:
+//   - at most one active (pending|scheduled|running) job per model;
+//   - a job is created only if the model's watermark is still the one its window starts at;
+//   - status changes follow the transition table (core/status.h);
+//   - a model's watermark moves to a job's window end in the same transaction that marks the
+//     job completed, and never otherwise.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/job.h"
+
+namespace retrain {
+
+struct JobFilter {
+  std::optional<std::string> model_id;
+  std::optional<JobStatus> status;
+  int limit = 50;
+  std::optional<int64_t> before_seq;  // keyset cursor: jobs with seq < before_seq
+};
+
+struct JobPage {
+  std::vector<Job> jobs;                // newest first
+  std::optional<int64_t> next_before_seq;  // set when more jobs follow
+};
+
+struct ModelState {
+  std::string model_id;
+  std::string watermark;  // cursor of the last record trained on ("" = none yet)
+  std::optional<int64_t> watermark_landed_ms;
+};
+
+// What an UpdateJob mutation may append besides changing the job.
+struct JobUpdate {
+  std::vector<JobEvent> events;  // seq and at are assigned by the store when 0
+};
+
+class JobStore {
+ public:
+  virtual ~JobStore() = default;
+
+  // Inserts `job` (status pending) if the model has no active job and its watermark equals
+  // `job.window.after`. With an idempotency key already used, returns the job created under
+  // it instead (and sets *replayed when given). The first event ("pending") is appended.
+  // Errors: kFailedPrecondition "job_active" (details jobId) when another job is active;
+  // kAborted "watermark_moved" when the watermark changed since the window was read.
+  [[nodiscard]] virtual Result<Job> CreateJob(const Job& job,
+                                              const std::optional<std::string>& idempotency_key,
+                                              bool* replayed = nullptr) = 0;
+
+  // The job created under an idempotency key, if any.
+  [[nodiscard]] virtual Result<std::optional<Job>> FindByIdempotencyKey(const std::string& key) = 0;
+
+  // Errors: kNotFound "job_not_found".
+  [[nodiscard]] virtual Result<Job> GetJob(const std::string& id) = 0;
+  [[nodiscard]] virtual Result<JobPage> ListJobs(const JobFilter& filter) = 0;
+  [[nodiscard]] virtual Result<std::vector<Job>> ListActiveJobs() = 0;
+  // Jobs whose tracker state still lags their status (terminal but not finalized, or events
+  // not yet mirrored); the reconciler drains these.
+  [[nodiscard]] virtual Result<std::vector<Job>> ListJobsNeedingSync() = 0;
+  [[nodiscard]] virtual Result<std::optional<Job>> ActiveJob(const std::string& model_id) = 0;
+  [[nodiscard]] virtual Result<std::optional<Job>> LastJob(const std::string& model_id) = 0;
+  [[nodiscard]] virtual Result<ModelState> GetModelState(const std::string& model_id) = 0;
+
+  // Read-modify-write of one job in one transaction: loads the job, calls `mutate` on a copy,
+  // validates the status change against the transition table, persists the job and the events
+  // the mutation appended, and (when the job became completed) moves the model's watermark.
+  // `mutate` may return an error to abort without writing. Returns the stored job.
+  // Errors: kNotFound "job_not_found"; kFailedPrecondition "invalid_transition" (details from,
+  // to); whatever `mutate` returns.
+  [[nodiscard]] virtual Result<Job> UpdateJob(
+      const std::string& id, const std::function<Status(Job&, JobUpdate&)>& mutate) = 0;
+
+  // Events of a job with seq > after_seq, oldest first. Errors: kNotFound "job_not_found".
+  [[nodiscard]] virtual Result<std::vector<JobEvent>> ListEvents(const std::string& id,
+                                                                 int64_t after_seq = 0) = 0;
+  // Events of several jobs at once (batched loading for GraphQL), keyed by job id.
+  [[nodiscard]] virtual Result<std::vector<std::pair<std::string, std::vector<JobEvent>>>>
+  ListEventsForJobs(const std::vector<std::string>& ids) = 0;
+
+  // A small key/value area for orchestrator settings (e.g. the generated callback secret).
+  [[nodiscard]] virtual Result<std::optional<std::string>> GetSetting(const std::string& key) = 0;
+  // Stores `value` unless the key is set; returns the value in force.
+  [[nodiscard]] virtual Result<std::string> PutSettingIfAbsent(const std::string& key,
+                                                               const std::string& value) = 0;
+
+  [[nodiscard]] virtual Status Ping() = 0;
+};
+
+}  // namespace retrain

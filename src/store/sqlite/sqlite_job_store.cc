@@ -1,0 +1,435 @@
+#include "store/sqlite/sqlite_job_store.h"
+
+#include <mutex>
+
+#include "sqlite/db.h"
+#include "store/job_codec.h"
+
+namespace retrain {
+
+namespace {
+
+const std::vector<std::string> kMigrations = {
+    // 1: jobs, events, model watermarks, idempotency keys, settings.
+    R"sql(
+CREATE TABLE jobs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  model_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  needs_sync INTEGER NOT NULL DEFAULT 0,
+  data TEXT NOT NULL
+);
+CREATE INDEX jobs_by_model ON jobs(model_id, seq);
+CREATE INDEX jobs_by_status ON jobs(status, seq);
+CREATE INDEX jobs_by_model_status ON jobs(model_id, status, seq);
+CREATE UNIQUE INDEX one_active_job_per_model ON jobs(model_id)
+  WHERE status IN ('pending', 'scheduled', 'running');
+CREATE INDEX jobs_needing_sync ON jobs(needs_sync) WHERE needs_sync = 1;
+CREATE TABLE job_events (
+  job_id TEXT NOT NULL REFERENCES jobs(id),
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  status TEXT,
+  progress REAL,
+  message TEXT,
+  metrics TEXT,
+  source TEXT NOT NULL,
+  PRIMARY KEY (job_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE models (
+  model_id TEXT PRIMARY KEY,
+  watermark TEXT NOT NULL DEFAULT '',
+  watermark_landed_ms INTEGER
+) WITHOUT ROWID;
+CREATE TABLE idempotency_keys (
+  key TEXT PRIMARY KEY,
+  job_id TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
+};
+
+template <typename T>
+std::unexpected<Error> Err(const Result<T>& r) { return std::unexpected(r.error()); }
+
+// A finished job whose tracker run does not carry its end yet.
+bool NeedsSync(const Job& job) { return IsTerminal(job.status) && !job.tracking_finalized; }
+
+class SqliteJobStoreImpl final : public JobStore {
+ public:
+  SqliteJobStoreImpl(std::unique_ptr<Db> db, const Clock& clock) : db_(std::move(db)), clock_(clock) {}
+
+  Result<Job> CreateJob(const Job& input, const std::optional<std::string>& idem_key,
+                        bool* replayed) override {
+    std::lock_guard lock(mu_);
+    if (replayed) *replayed = false;
+    auto tx = Transaction::Begin(*db_);
+    if (!tx) return Err(tx);
+    if (idem_key) {
+      auto q = db_->Prepare("SELECT job_id FROM idempotency_keys WHERE key = ?");
+      if (!q) return Err(q);
+      (*q)->Bind(1, *idem_key);
+      auto row = (*q)->Step();
+      if (!row) return Err(row);
+      if (*row) {
+        std::string job_id = (*q)->Text(0);
+        q->reset();
+        if (replayed) *replayed = true;
+        return GetJobLocked(job_id);
+      }
+    }
+    if (auto active = ActiveJobLocked(input.model_id); !active) {
+      return Err(active);
+    } else if (*active) {
+      Error e = Fail(ErrorCode::kFailedPrecondition,
+                     "model " + input.model_id + " already has an active job (" + (*active)->id + ")",
+                     "job_active").error();
+      e.With("jobId", (*active)->id);
+      return std::unexpected(e);
+    }
+    auto state = GetModelStateLocked(input.model_id);
+    if (!state) return Err(state);
+    if (state->watermark != input.window.after) {
+      return Fail(ErrorCode::kAborted,
+                  "the watermark of model " + input.model_id + " moved while the job was prepared",
+                  "watermark_moved");
+    }
+    Job job = input;
+    job.status = JobStatus::kPending;
+    job.updated_at_ms = clock_.NowMs();
+    auto ins = db_->Prepare(
+        "INSERT INTO jobs (id, model_id, status, needs_sync, data) VALUES (?, ?, ?, ?, ?)");
+    if (!ins) return Err(ins);
+    (*ins)->Bind(1, job.id).Bind(2, job.model_id).Bind(3, std::string(ToString(job.status)))
+        .Bind(4, NeedsSync(job) ? 1 : 0).Bind(5, EncodeJob(job));
+    if (auto s = (*ins)->Run(); !s) return std::unexpected(s.error());
+    job.seq = db_->LastInsertRowid();
+    ins->reset();
+    JobEvent first;
+    first.seq = 1;
+    first.at_ms = job.scheduled_at_ms;
+    first.status = JobStatus::kPending;
+    first.source = EventSource::kSystem;
+    first.message = "job created (" + std::string(ToString(job.trigger)) + " trigger, " +
+                    std::to_string(job.window.records) + " records)";
+    if (auto s = InsertEvent(job.id, first); !s) return std::unexpected(s.error());
+    if (idem_key) {
+      auto k = db_->Prepare("INSERT INTO idempotency_keys (key, job_id, created_ms) VALUES (?, ?, ?)");
+      if (!k) return Err(k);
+      (*k)->Bind(1, *idem_key).Bind(2, job.id).Bind(3, job.updated_at_ms);
+      if (auto s = (*k)->Run(); !s) return std::unexpected(s.error());
+    }
+    if (auto s = (*tx)->Commit(); !s) return std::unexpected(s.error());
+    return job;
+  }
+
+  Result<std::optional<Job>> FindByIdempotencyKey(const std::string& key) override {
+    std::lock_guard lock(mu_);
+    auto q = db_->Prepare("SELECT job_id FROM idempotency_keys WHERE key = ?");
+    if (!q) return Err(q);
+    (*q)->Bind(1, key);
+    auto row = (*q)->Step();
+    if (!row) return Err(row);
+    if (!*row) return std::optional<Job>();
+    std::string id = (*q)->Text(0);
+    q->reset();
+    auto job = GetJobLocked(id);
+    if (!job) return Err(job);
+    return std::optional<Job>(std::move(*job));
+  }
+
+  Result<Job> GetJob(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    return GetJobLocked(id);
+  }
+
+  Result<JobPage> ListJobs(const JobFilter& f) override {
+    std::lock_guard lock(mu_);
+    std::string sql = "SELECT seq, data FROM jobs WHERE seq < ?";
+    if (f.model_id) sql += " AND model_id = ?";
+    if (f.status) sql += " AND status = ?";
+    sql += " ORDER BY seq DESC LIMIT ?";
+    auto q = db_->Prepare(sql);
+    if (!q) return Err(q);
+    int i = 1;
+    (*q)->Bind(i++, f.before_seq.value_or(INT64_MAX));
+    if (f.model_id) (*q)->Bind(i++, *f.model_id);
+    if (f.status) (*q)->Bind(i++, std::string(ToString(*f.status)));
+    (*q)->Bind(i++, static_cast<int64_t>(f.limit) + 1);
+    JobPage page;
+    auto jobs = ReadJobs(**q);
+    if (!jobs) return Err(jobs);
+    page.jobs = std::move(*jobs);
+    if (static_cast<int>(page.jobs.size()) > f.limit) {
+      page.jobs.resize(static_cast<size_t>(f.limit));
+      page.next_before_seq = page.jobs.back().seq;
+    }
+    return page;
+  }
+
+  Result<std::vector<Job>> ListActiveJobs() override {
+    std::lock_guard lock(mu_);
+    auto q = db_->Prepare(
+        "SELECT seq, data FROM jobs WHERE status IN ('pending', 'scheduled', 'running') ORDER BY seq");
+    if (!q) return Err(q);
+    return ReadJobs(**q);
+  }
+
+  Result<std::vector<Job>> ListJobsNeedingSync() override {
+    std::lock_guard lock(mu_);
+    auto q = db_->Prepare("SELECT seq, data FROM jobs WHERE needs_sync = 1 ORDER BY seq");
+    if (!q) return Err(q);
+    return ReadJobs(**q);
+  }
+
+  Result<std::optional<Job>> ActiveJob(const std::string& model_id) override {
+    std::lock_guard lock(mu_);
+    return ActiveJobLocked(model_id);
+  }
+
+  Result<std::optional<Job>> LastJob(const std::string& model_id) override {
+    std::lock_guard lock(mu_);
+    auto q = db_->Prepare("SELECT seq, data FROM jobs WHERE model_id = ? ORDER BY seq DESC LIMIT 1");
+    if (!q) return Err(q);
+    (*q)->Bind(1, model_id);
+    auto jobs = ReadJobs(**q);
+    if (!jobs) return Err(jobs);
+    if (jobs->empty()) return std::optional<Job>();
+    return std::optional<Job>(std::move(jobs->front()));
+  }
+
+  Result<ModelState> GetModelState(const std::string& model_id) override {
+    std::lock_guard lock(mu_);
+    return GetModelStateLocked(model_id);
+  }
+
+  Result<Job> UpdateJob(const std::string& id,
+                        const std::function<Status(Job&, JobUpdate&)>& mutate) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::Begin(*db_);
+    if (!tx) return Err(tx);
+    auto current = GetJobLocked(id);
+    if (!current) return current;
+    Job job = *current;
+    JobUpdate update;
+    if (auto s = mutate(job, update); !s) return std::unexpected(s.error());
+    if (job.status != current->status && !CanTransition(current->status, job.status)) {
+      Error e = Fail(ErrorCode::kFailedPrecondition,
+                     "job " + id + " cannot go from " + std::string(ToString(current->status)) +
+                         " to " + std::string(ToString(job.status)),
+                     "invalid_transition").error();
+      e.With("from", std::string(ToString(current->status)));
+      e.With("to", std::string(ToString(job.status)));
+      return std::unexpected(e);
+    }
+    int64_t now = clock_.NowMs();
+    job.updated_at_ms = now;
+    job.id = current->id;
+    job.model_id = current->model_id;
+    job.seq = current->seq;
+    auto up = db_->Prepare("UPDATE jobs SET status = ?, needs_sync = ?, data = ? WHERE id = ?");
+    if (!up) return Err(up);
+    (*up)->Bind(1, std::string(ToString(job.status))).Bind(2, NeedsSync(job) ? 1 : 0)
+        .Bind(3, EncodeJob(job)).Bind(4, id);
+    if (auto s = (*up)->Run(); !s) return std::unexpected(s.error());
+    up->reset();
+    if (!update.events.empty()) {
+      auto last = LastEventSeq(id);
+      if (!last) return Err(last);
+      int64_t seq = *last;
+      for (auto& ev : update.events) {
+        ev.seq = ++seq;
+        if (ev.at_ms == 0) ev.at_ms = now;
+        if (auto s = InsertEvent(id, ev); !s) return std::unexpected(s.error());
+      }
+    }
+    if (job.status == JobStatus::kCompleted && current->status != JobStatus::kCompleted) {
+      auto w = db_->Prepare(
+          "INSERT INTO models (model_id, watermark, watermark_landed_ms) VALUES (?, ?, ?) "
+          "ON CONFLICT(model_id) DO UPDATE SET watermark = excluded.watermark, "
+          "watermark_landed_ms = excluded.watermark_landed_ms");
+      if (!w) return Err(w);
+      (*w)->Bind(1, job.model_id).Bind(2, job.window.upto).Bind(3, job.window.end_ms);
+      if (auto s = (*w)->Run(); !s) return std::unexpected(s.error());
+    }
+    if (auto s = (*tx)->Commit(); !s) return std::unexpected(s.error());
+    return job;
+  }
+
+  Result<std::vector<JobEvent>> ListEvents(const std::string& id, int64_t after_seq) override {
+    std::lock_guard lock(mu_);
+    if (auto j = GetJobLocked(id); !j) return Err(j);
+    return ReadEvents(id, after_seq);
+  }
+
+  Result<std::vector<std::pair<std::string, std::vector<JobEvent>>>> ListEventsForJobs(
+      const std::vector<std::string>& ids) override {
+    std::lock_guard lock(mu_);
+    std::vector<std::pair<std::string, std::vector<JobEvent>>> out;
+    for (const auto& id : ids) {
+      auto evs = ReadEvents(id, 0);
+      if (!evs) return Err(evs);
+      out.emplace_back(id, std::move(*evs));
+    }
+    return out;
+  }
+
+  Result<std::optional<std::string>> GetSetting(const std::string& key) override {
+    std::lock_guard lock(mu_);
+    auto q = db_->Prepare("SELECT value FROM settings WHERE key = ?");
+    if (!q) return Err(q);
+    (*q)->Bind(1, key);
+    auto row = (*q)->Step();
+    if (!row) return Err(row);
+    if (!*row) return std::optional<std::string>();
+    return std::optional<std::string>((*q)->Text(0));
+  }
+
+  Result<std::string> PutSettingIfAbsent(const std::string& key, const std::string& value) override {
+    {
+      std::lock_guard lock(mu_);
+      auto q = db_->Prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING");
+      if (!q) return Err(q);
+      (*q)->Bind(1, key).Bind(2, value);
+      if (auto s = (*q)->Run(); !s) return std::unexpected(s.error());
+    }
+    auto v = GetSetting(key);
+    if (!v) return Err(v);
+    return v->value_or(value);
+  }
+
+  Status Ping() override {
+    std::lock_guard lock(mu_);
+    return db_->Exec("SELECT 1");
+  }
+
+ private:
+  Result<Job> GetJobLocked(const std::string& id) {
+    auto q = db_->Prepare("SELECT seq, data FROM jobs WHERE id = ?");
+    if (!q) return Err(q);
+    (*q)->Bind(1, id);
+    auto jobs = ReadJobs(**q);
+    if (!jobs) return Err(jobs);
+    if (jobs->empty()) {
+      Error e = Fail(ErrorCode::kNotFound, "no job with id '" + id + "'", "job_not_found").error();
+      e.With("jobId", id);
+      return std::unexpected(e);
+    }
+    return std::move(jobs->front());
+  }
+
+  Result<std::optional<Job>> ActiveJobLocked(const std::string& model_id) {
+    auto q = db_->Prepare(
+        "SELECT seq, data FROM jobs WHERE model_id = ? AND status IN ('pending', 'scheduled', 'running')");
+    if (!q) return Err(q);
+    (*q)->Bind(1, model_id);
+    auto jobs = ReadJobs(**q);
+    if (!jobs) return Err(jobs);
+    if (jobs->empty()) return std::optional<Job>();
+    return std::optional<Job>(std::move(jobs->front()));
+  }
+
+  Result<ModelState> GetModelStateLocked(const std::string& model_id) {
+    auto q = db_->Prepare("SELECT watermark, watermark_landed_ms FROM models WHERE model_id = ?");
+    if (!q) return Err(q);
+    (*q)->Bind(1, model_id);
+    auto row = (*q)->Step();
+    if (!row) return Err(row);
+    ModelState st;
+    st.model_id = model_id;
+    if (*row) {
+      st.watermark = (*q)->Text(0);
+      if (!(*q)->IsNull(1)) st.watermark_landed_ms = (*q)->Int(1);
+    }
+    return st;
+  }
+
+  static Result<std::vector<Job>> ReadJobs(Stmt& q) {
+    std::vector<Job> out;
+    while (true) {
+      auto row = q.Step();
+      if (!row) return Err(row);
+      if (!*row) break;
+      auto job = DecodeJob(q.Text(1));
+      if (!job) return Err(job);
+      job->seq = q.Int(0);
+      out.push_back(std::move(*job));
+    }
+    return out;
+  }
+
+  Result<int64_t> LastEventSeq(const std::string& id) {
+    auto q = db_->Prepare("SELECT COALESCE(MAX(seq), 0) FROM job_events WHERE job_id = ?");
+    if (!q) return Err(q);
+    (*q)->Bind(1, id);
+    auto row = (*q)->Step();
+    if (!row) return Err(row);
+    return (*q)->Int(0);
+  }
+
+  Status InsertEvent(const std::string& job_id, const JobEvent& ev) {
+    auto q = db_->Prepare(
+        "INSERT INTO job_events (job_id, seq, at, status, progress, message, metrics, source) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!q) return std::unexpected(q.error());
+    (*q)->Bind(1, job_id).Bind(2, ev.seq).Bind(3, ev.at_ms);
+    if (ev.status) (*q)->Bind(4, std::string(ToString(*ev.status))); else (*q)->BindNull(4);
+    (*q)->Bind(5, ev.progress).Bind(6, ev.message);
+    if (ev.metrics.empty()) (*q)->BindNull(7); else (*q)->Bind(7, EncodeMetrics(ev.metrics));
+    (*q)->Bind(8, std::string(ToString(ev.source)));
+    return (*q)->Run();
+  }
+
+  Result<std::vector<JobEvent>> ReadEvents(const std::string& id, int64_t after_seq) {
+    auto q = db_->Prepare(
+        "SELECT seq, at, status, progress, message, metrics, source FROM job_events "
+        "WHERE job_id = ? AND seq > ? ORDER BY seq");
+    if (!q) return Err(q);
+    (*q)->Bind(1, id).Bind(2, after_seq);
+    std::vector<JobEvent> out;
+    while (true) {
+      auto row = (*q)->Step();
+      if (!row) return Err(row);
+      if (!*row) break;
+      Stmt& s = **q;
+      JobEvent ev;
+      ev.seq = s.Int(0);
+      ev.at_ms = s.Int(1);
+      if (!s.IsNull(2)) ev.status = ParseStatus(s.Text(2));
+      if (!s.IsNull(3)) ev.progress = s.Double(3);
+      if (!s.IsNull(4)) ev.message = s.Text(4);
+      if (!s.IsNull(5)) {
+        auto m = DecodeMetrics(s.Text(5));
+        if (!m) return Err(m);
+        ev.metrics = std::move(*m);
+      }
+      std::string src = s.Text(6);
+      ev.source = src == "worker" ? EventSource::kWorker
+                  : src == "executor" ? EventSource::kExecutor
+                  : src == "api" ? EventSource::kApi
+                                 : EventSource::kSystem;
+      out.push_back(std::move(ev));
+    }
+    return out;
+  }
+
+  std::mutex mu_;  // guards db_ (one connection; every method holds it for its whole transaction)
+  std::unique_ptr<Db> db_;
+  const Clock& clock_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<JobStore>> OpenSqliteJobStore(const std::string& path, const Clock& clock) {
+  auto db = Db::Open(path);
+  if (!db) return std::unexpected(db.error());
+  if (auto s = (*db)->Migrate(kMigrations); !s) return std::unexpected(s.error());
+  return std::unique_ptr<JobStore>(new SqliteJobStoreImpl(std::move(*db), clock));
+}
+
+}  // namespace retrain
