@@ -22,6 +22,9 @@ CREATE TABLE records (
 );
 CREATE INDEX records_by_type ON records(entity_type, seq);
 )sql",
+    R"sql(
+CREATE INDEX records_by_ingestion_job ON records(ingestion_job);
+)sql",
 };
 
 template <typename T>
@@ -210,6 +213,16 @@ Result<std::string> EmbeddedFeed::Append(const std::vector<NewFeedRecord>& recor
   }
   if (auto s = (*tx)->Commit(); !s) return std::unexpected(s.error());
   return last == 0 ? std::string() : std::to_string(last);
+}
+
+Result<bool> EmbeddedFeed::HasIngestionJob(const std::string& ingestion_job) {
+  std::lock_guard lock(mu_);
+  auto q = db_->Prepare("SELECT 1 FROM records WHERE ingestion_job = ? LIMIT 1");
+  if (!q) return Err(q);
+  (*q)->Bind(1, ingestion_job);
+  auto row = (*q)->Step();
+  if (!row) return Err(row);
+  return *row;
 }
 
 Result<int64_t> EmbeddedFeed::Size() {

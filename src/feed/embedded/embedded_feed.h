@@ -43,6 +43,8 @@ class EmbeddedFeed final : public FeedSource {
 
   // Appends records in one transaction; returns the cursor of the last one.
   [[nodiscard]] Result<std::string> Append(const std::vector<NewFeedRecord>& records);
+  // Whether any record carries this ingestion_job marker.
+  [[nodiscard]] Result<bool> HasIngestionJob(const std::string& ingestion_job);
   // Total number of records.
   [[nodiscard]] Result<int64_t> Size();
 

@@ -1,0 +1,21 @@
+#pragma once
+// The API's JSON shapes (CONTRACT section 3): Job, Event, error bodies. Internal to src/api.
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/job.h"
+#include "http/server.h"
+
+namespace retrain {
+
+nlohmann::json JobJson(const Job& job);
+nlohmann::json EventJson(const JobEvent& ev);
+nlohmann::json ErrorJson(const Error& e);
+// A JSON response with `status`.
+Response JsonResponse(int status, const nlohmann::json& body);
+// The error response for `e` (status from HttpStatusFor, 422 for kUnprocessable, ...).
+Response ErrorResponse(const Error& e);
+Response ErrorResponse(int status, const std::string& code, const std::string& message);
+
+}  // namespace retrain

@@ -1,0 +1,396 @@
+#include "api/rest_api.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "api/json_views.h"
+
+namespace retrain {
+
+using nlohmann::json;
+
+namespace {
+
+std::vector<std::string> Segments(const std::string& path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) out.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool IsJsonContentType(const std::string& ct) {
+  std::string base = ct.substr(0, ct.find(';'));
+  while (!base.empty() && base.back() == ' ') base.pop_back();
+  for (auto& c : base) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return base == "application/json" || (base.starts_with("application/") && base.ends_with("+json"));
+}
+
+// Parses an optional JSON object body. Errors: 415 when a body is not declared as JSON, 400 when
+// it is not JSON or not an object.
+std::optional<Response> ParseBody(const Request& r, json* out) {
+  *out = json::object();
+  bool blank = r.body.find_first_not_of(" \t\r\n") == std::string::npos;
+  if (blank) return std::nullopt;
+  if (!IsJsonContentType(r.Header("content-type"))) {
+    return ErrorResponse(415, "unsupported_media_type",
+                         "the request body must be JSON (Content-Type: application/json)");
+  }
+  try {
+    *out = json::parse(r.body);
+  } catch (const json::exception& e) {
+    return ErrorResponse(400, "invalid_json", std::string("the request body is not valid JSON: ") + e.what());
+  }
+  if (!out->is_object()) return ErrorResponse(400, "invalid_json", "the request body must be a JSON object");
+  return std::nullopt;
+}
+
+Response Invalid(const std::string& field, const std::string& message) {
+  Error e;
+  e.code = ErrorCode::kUnprocessable;
+  e.api_code = "invalid_value";
+  e.message = message;
+  e.With("field", field);
+  return JsonResponse(422, ErrorJson(e));
+}
+
+std::string EncodeCursor(int64_t seq) { return "s" + std::to_string(seq); }
+std::optional<int64_t> DecodeCursor(const std::string& c) {
+  if (c.size() < 2 || c[0] != 's') return std::nullopt;
+  int64_t v = 0;
+  for (size_t i = 1; i < c.size(); ++i) {
+    if (c[i] < '0' || c[i] > '9' || v > INT64_MAX / 10) return std::nullopt;
+    v = v * 10 + (c[i] - '0');
+  }
+  return v;
+}
+
+std::optional<JobStatus> ParseStatusLoose(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ParseStatus(s);
+}
+
+}  // namespace
+
+RestApi::RestApi(RestApiOptions options, Orchestrator& orchestrator, JobStore& store,
+                 FeedSource& feed, MetricsRegistry& metrics, const Clock& clock)
+    : options_(std::move(options)), orchestrator_(orchestrator), store_(store), feed_(feed),
+      metrics_(metrics), clock_(clock) {
+  metrics_.DeclareCounter("retrain_http_requests_total", "HTTP requests by method, route and status code.");
+  metrics_.DeclareHistogram("retrain_http_request_duration_seconds", "HTTP request latency by route.",
+                            {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
+}
+
+Response RestApi::Handle(const Request& request) {
+  auto start = std::chrono::steady_clock::now();
+  std::string route = "unmatched";
+  Response resp;
+  try {
+    resp = Route(request, &route);
+  } catch (const std::exception& e) {
+    resp = ErrorResponse(500, "internal", "the server failed to handle the request");
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  metrics_.Add("retrain_http_requests_total",
+               {{"method", request.method}, {"route", route}, {"code", std::to_string(resp.status)}});
+  metrics_.Observe("retrain_http_request_duration_seconds", {{"route", route}}, secs);
+  return resp;
+}
+
+Response RestApi::Route(const Request& r, std::string* route) {
+  auto seg = Segments(r.path);
+  const std::string& m = r.method;
+  auto method_not_allowed = [&](const char* allowed) {
+    Response resp = ErrorResponse(405, "method_not_allowed",
+                                  m + " is not allowed on " + r.path + "; use " + allowed);
+    resp.headers.emplace_back("Allow", allowed);
+    return resp;
+  };
+  auto is_get = m == "GET" || m == "HEAD";
+
+  if (seg.empty()) {
+    *route = "/";
+    if (!options_.dashboard) return ErrorResponse(404, "not_found", "no dashboard in this build");
+    return options_.dashboard(r);
+  }
+  if (seg[0] == "graphql" && seg.size() == 1) {
+    *route = "/graphql";
+    if (!options_.graphql) return ErrorResponse(404, "not_found", "GraphQL is not enabled");
+    return options_.graphql(r);
+  }
+  if (seg[0] == "healthz" && seg.size() == 1) {
+    *route = "/healthz";
+    if (!is_get) return method_not_allowed("GET");
+    return JsonResponse(200, {{"status", "ok"}});
+  }
+  if (seg[0] == "readyz" && seg.size() == 1) {
+    *route = "/readyz";
+    if (!is_get) return method_not_allowed("GET");
+    return Ready();
+  }
+  if (seg[0] == "metrics" && seg.size() == 1) {
+    *route = "/metrics";
+    if (!is_get) return method_not_allowed("GET");
+    Response resp;
+    resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    resp.body = metrics_.Render();
+    return resp;
+  }
+  if (seg[0] == "openapi.json" && seg.size() == 1) {
+    *route = "/openapi.json";
+    if (!is_get) return method_not_allowed("GET");
+    Response resp;
+    resp.body = OpenApiDocument(options_.version);
+    return resp;
+  }
+  if (seg[0] == "models") {
+    if (seg.size() == 1) {
+      *route = "/models";
+      if (!is_get) return method_not_allowed("GET");
+      return Models();
+    }
+    if (seg.size() == 3 && seg[2] == "retrain") {
+      *route = "/models/{modelId}/retrain";
+      if (m != "POST") return method_not_allowed("POST");
+      return Retrain(r, seg[1]);
+    }
+    if (seg.size() == 3 && seg[2] == "trigger-preview") {
+      *route = "/models/{modelId}/trigger-preview";
+      if (!is_get) return method_not_allowed("GET");
+      return Preview(seg[1]);
+    }
+  }
+  if (seg[0] == "retraining" && seg.size() >= 2 && seg[1] == "jobs") {
+    if (seg.size() == 2) {
+      *route = "/retraining/jobs";
+      if (!is_get) return method_not_allowed("GET");
+      return ListJobs(r);
+    }
+    if (seg.size() == 3) {
+      *route = "/retraining/jobs/{jobId}";
+      if (!is_get) return method_not_allowed("GET");
+      return GetJob(seg[2]);
+    }
+    if (seg.size() == 4 && seg[3] == "events") {
+      *route = "/retraining/jobs/{jobId}/events";
+      if (m == "POST") return PostEvent(r, seg[2]);
+      if (is_get) return ListEvents(seg[2]);
+      return method_not_allowed("GET, POST");
+    }
+    if (seg.size() == 4 && seg[3] == "cancel") {
+      *route = "/retraining/jobs/{jobId}/cancel";
+      if (m != "POST") return method_not_allowed("POST");
+      return CancelJob(seg[2]);
+    }
+  }
+  return ErrorResponse(404, "not_found", "no such endpoint: " + r.method + " " + r.path);
+}
+
+Response RestApi::Retrain(const Request& r, const std::string& model_id) {
+  json body;
+  if (auto err = ParseBody(r, &body)) return *err;
+  std::optional<std::string> reason;
+  bool force = false;
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (it.key() == "reason") {
+      if (it->is_null()) continue;
+      if (!it->is_string()) return Invalid("reason", "'reason' must be a string");
+      if (it->get<std::string>().size() > 1000) return Invalid("reason", "'reason' must be at most 1000 characters");
+      reason = it->get<std::string>();
+    } else if (it.key() == "force") {
+      if (!it->is_boolean()) return Invalid("force", "'force' must be true or false");
+      force = it->get<bool>();
+    } else {
+      return Invalid(it.key(), "unknown field '" + it.key() + "'; expected reason or force");
+    }
+  }
+  std::optional<std::string> key;
+  if (auto k = r.Header("idempotency-key"); !k.empty()) {
+    if (k.size() > 255) return ErrorResponse(400, "invalid_idempotency_key", "the Idempotency-Key header must be at most 255 characters");
+    key = model_id + "\n" + k;
+  }
+  bool replayed = false;
+  auto job = orchestrator_.Trigger(model_id, TriggerKind::kManual, reason, force, key, &replayed);
+  if (!job) return ErrorResponse(job.error());
+  Response resp = JsonResponse(202, JobJson(*job));
+  resp.headers.emplace_back("Location", "/retraining/jobs/" + job->id);
+  if (replayed) resp.headers.emplace_back("Idempotent-Replayed", "true");
+  return resp;
+}
+
+Response RestApi::ListJobs(const Request& r) {
+  JobFilter f;
+  for (const auto& [k, v] : r.query) {
+    if (k == "modelId") {
+      f.model_id = v;
+    } else if (k == "status") {
+      f.status = ParseStatusLoose(v);
+      if (!f.status) {
+        return ErrorResponse(400, "invalid_filter", "status '" + v +
+                             "' is not one of pending, scheduled, running, completed, failed, cancelled");
+      }
+    } else if (k == "limit") {
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n < 1 || n > 500) {
+        return ErrorResponse(400, "invalid_filter", "limit '" + v + "' must be a whole number from 1 to 500");
+      }
+      f.limit = static_cast<int>(n);
+    } else if (k == "cursor") {
+      if (v.empty()) continue;
+      f.before_seq = DecodeCursor(v);
+      if (!f.before_seq) return ErrorResponse(400, "invalid_cursor", "cursor '" + v + "' is not a cursor this server issued");
+    } else {
+      return ErrorResponse(400, "invalid_filter", "unknown query parameter '" + k +
+                           "'; expected modelId, status, limit or cursor");
+    }
+  }
+  auto page = store_.ListJobs(f);
+  if (!page) return ErrorResponse(page.error());
+  json jobs = json::array();
+  for (const auto& j : page->jobs) jobs.push_back(JobJson(j));
+  return JsonResponse(200, {{"jobs", jobs},
+                            {"nextCursor", page->next_before_seq ? json(EncodeCursor(*page->next_before_seq)) : json(nullptr)}});
+}
+
+Response RestApi::GetJob(const std::string& id) {
+  auto job = store_.GetJob(id);
+  if (!job) return ErrorResponse(job.error());
+  return JsonResponse(200, JobJson(*job));
+}
+
+Response RestApi::PostEvent(const Request& r, const std::string& id) {
+  json body;
+  if (auto err = ParseBody(r, &body)) return *err;
+  EventInput in;
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    const std::string& k = it.key();
+    if (it->is_null()) continue;
+    if (k == "status") {
+      if (!it->is_string()) return Invalid(k, "'status' must be a string");
+      in.status = ParseStatusLoose(it->get<std::string>());
+      if (!in.status) {
+        return Invalid(k, "status '" + it->get<std::string>() +
+                       "' is not one of pending, scheduled, running, completed, failed, cancelled");
+      }
+    } else if (k == "progress") {
+      if (!it->is_number()) return Invalid(k, "'progress' must be a number from 0 to 1");
+      double p = it->get<double>();
+      if (!(p >= 0.0 && p <= 1.0)) return Invalid(k, "'progress' must be a number from 0 to 1");
+      in.progress = p;
+    } else if (k == "message" || k == "error") {
+      if (!it->is_string()) return Invalid(k, "'" + k + "' must be a string");
+      std::string s = it->get<std::string>();
+      if (s.size() > 10000) return Invalid(k, "'" + k + "' must be at most 10000 characters");
+      (k == "message" ? in.message : in.error) = s;
+    } else if (k == "metrics") {
+      if (!it->is_object()) return Invalid(k, "'metrics' must be an object of numbers");
+      for (auto m = it->begin(); m != it->end(); ++m) {
+        if (!m->is_number() || !std::isfinite(m->get<double>())) {
+          return Invalid("metrics." + m.key(), "metric '" + m.key() + "' must be a finite number");
+        }
+        if (m.key().empty() || m.key().size() > 250) {
+          return Invalid("metrics", "metric names must be 1 to 250 characters");
+        }
+        in.metrics[m.key()] = m->get<double>();
+      }
+    } else {
+      return Invalid(k, "unknown field '" + k + "'; expected status, metrics, progress, message or error");
+    }
+  }
+  if (!in.status && !in.progress && !in.message && !in.error && in.metrics.empty()) {
+    return ErrorResponse(400, "empty_event",
+                         "an event needs at least one of status, metrics, progress, message or error");
+  }
+  std::string auth = r.Header("authorization");
+  std::string token;
+  if (auth.size() > 7 && (auth.starts_with("Bearer ") || auth.starts_with("bearer "))) token = auth.substr(7);
+  auto job = orchestrator_.ApplyEvent(id, in, token);
+  if (!job) {
+    Response resp = ErrorResponse(job.error());
+    if (resp.status == 401) resp.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"retrain\"");
+    return resp;
+  }
+  return JsonResponse(200, JobJson(*job));
+}
+
+Response RestApi::ListEvents(const std::string& id) {
+  auto events = store_.ListEvents(id);
+  if (!events) return ErrorResponse(events.error());
+  json out = json::array();
+  for (const auto& e : *events) out.push_back(EventJson(e));
+  return JsonResponse(200, {{"events", out}});
+}
+
+Response RestApi::CancelJob(const std::string& id) {
+  auto job = orchestrator_.Cancel(id, EventSource::kApi);
+  if (!job) return ErrorResponse(job.error());
+  return JsonResponse(200, JobJson(*job));
+}
+
+Response RestApi::Models() {
+  auto overview = orchestrator_.Overview();
+  if (!overview) return ErrorResponse(overview.error());
+  json models = json::array();
+  for (const auto& o : *overview) {
+    models.push_back({{"id", o.model->id},
+                      {"minRecords", o.model->min_records},
+                      {"unseenRecords", o.unseen_records},
+                      {"activeJobId", o.active_job ? json(o.active_job->id) : json(nullptr)},
+                      {"lastJob", o.last_job ? JobJson(*o.last_job) : json(nullptr)}});
+  }
+  return JsonResponse(200, {{"models", models}});
+}
+
+Response RestApi::Preview(const std::string& model_id) {
+  auto p = orchestrator_.Preview(model_id);
+  if (!p) return ErrorResponse(p.error());
+  auto decision = [](const TriggerDecision& d) {
+    return json{{"wouldFire", d.fire}, {"reason", d.reason}, {"explanation", d.explanation},
+                {"threshold", d.threshold}};
+  };
+  const ModelSettings& m = *p->model;
+  int64_t now = clock_.NowMs();
+  return JsonResponse(200, {
+      {"modelId", m.id},
+      {"now", FormatRfc3339(now)},
+      {"unseenRecords", p->unseen.count},
+      {"minRecords", m.min_records},
+      {"oldestUnseenAt", p->unseen.oldest_landed_ms ? json(FormatRfc3339(*p->unseen.oldest_landed_ms)) : json(nullptr)},
+      {"oldestUnseenAgeSeconds", p->automatic.oldest_unseen_age_ms ? json(*p->automatic.oldest_unseen_age_ms / 1000.0) : json(nullptr)},
+      {"maxWaitSeconds", m.max_wait_ms ? json(*m.max_wait_ms / 1000.0) : json(nullptr)},
+      {"cooldownSeconds", m.cooldown_ms / 1000.0},
+      {"cooldownLeftSeconds", p->automatic.cooldown_left_ms / 1000.0},
+      {"schedule", m.schedule ? json(*m.schedule) : json(nullptr)},
+      {"nextScheduledAt", p->automatic.next_schedule_ms ? json(FormatRfc3339(*p->automatic.next_schedule_ms)) : json(nullptr)},
+      {"activeJobId", p->active_job_id ? json(*p->active_job_id) : json(nullptr)},
+      {"automatic", decision(p->automatic)},
+      {"manual", decision(p->manual)},
+  });
+}
+
+Response RestApi::Ready() {
+  json checks = json::object();
+  bool ok = true;
+  if (auto s = store_.Ping(); s) checks["store"] = "ok";
+  else { ok = false; checks["store"] = s.error().message; }
+  if (auto s = feed_.Ping(); s) checks["feed"] = "ok";
+  else { ok = false; checks["feed"] = s.error().message; }
+  if (!ok) {
+    Error e;
+    e.code = ErrorCode::kUnavailable;
+    e.api_code = "not_ready";
+    e.message = "a dependency is unreachable";
+    json body = ErrorJson(e);
+    body["error"]["details"] = checks;
+    return JsonResponse(503, body);
+  }
+  return JsonResponse(200, {{"status", "ready"}, {"checks", checks}});
+}
+
+}  // namespace retrain

@@ -1,0 +1,57 @@
+#pragma once
+// The REST API of CONTRACT section 3 as a pure request -> response function: no sockets, so it
+// is unit-testable; the HTTP server calls Handle on its threads. Every business rule is the
+// Orchestrator's; this layer validates input, maps errors and renders JSON.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/metrics.h"
+#include "core/time.h"
+#include "feed/feed_source.h"
+#include "http/server.h"
+#include "orchestrator/orchestrator.h"
+#include "store/job_store.h"
+
+namespace retrain {
+
+struct RestApiOptions {
+  std::string version = "0.1.0";
+  Handler graphql;    // POST/GET /graphql; empty = 404
+  Handler dashboard;  // GET / and its assets; empty = 404
+};
+
+class RestApi {
+ public:
+  // Dependencies must outlive the API. Thread-safe.
+  RestApi(RestApiOptions options, Orchestrator& orchestrator, JobStore& store, FeedSource& feed,
+          MetricsRegistry& metrics, const Clock& clock);
+
+  // Routes the request, records HTTP metrics, never throws.
+  Response Handle(const Request& request);
+
+ private:
+  Response Route(const Request& request, std::string* route);
+  Response Retrain(const Request& r, const std::string& model_id);
+  Response ListJobs(const Request& r);
+  Response GetJob(const std::string& id);
+  Response PostEvent(const Request& r, const std::string& id);
+  Response ListEvents(const std::string& id);
+  Response CancelJob(const std::string& id);
+  Response Models();
+  Response Preview(const std::string& model_id);
+  Response Ready();
+
+  RestApiOptions options_;
+  Orchestrator& orchestrator_;
+  JobStore& store_;
+  FeedSource& feed_;
+  MetricsRegistry& metrics_;
+  const Clock& clock_;
+};
+
+// The OpenAPI 3.0 description served at /openapi.json.
+std::string OpenApiDocument(const std::string& version);
+
+}  // namespace retrain

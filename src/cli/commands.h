@@ -1,0 +1,67 @@
+#pragma once
+// The subcommands of the `retrain` binary. Each returns the process exit code:
+// 0 ok, 1 runtime failure, 2 usage or configuration error. Errors go to stderr as one sentence.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "config/config.h"
+
+namespace retrain {
+
+// Options every command shares.
+struct CommonOptions {
+  std::optional<std::string> config_path;
+  std::optional<std::string> data_dir;
+  std::optional<std::string> listen;  // serve, demo
+  std::string server;                 // client commands: base URL of the API
+  bool json = false;                  // client commands: print raw JSON
+};
+
+// Loads the configuration or prints the error; returns nullopt on failure (exit 2).
+std::optional<Config> LoadConfigOrReport(const CommonOptions& common);
+
+struct ServeHooks {
+  // Called once the server listens, with its base URL. Runs on the serving thread.
+  std::function<void(const std::string& base_url)> on_ready;
+  // Returns true when the server should stop (polled every 100 ms); empty = run until a signal.
+  std::function<bool()> should_stop;
+};
+int RunServe(const Config& config, const ServeHooks& hooks = {});
+
+int RunWorkerCommand();
+int RunConfigCheck(const CommonOptions& common);
+
+int RunTrigger(const CommonOptions& common, const std::string& model, const std::string& reason,
+               bool force, const std::string& idempotency_key);
+int RunJobsList(const CommonOptions& common, const std::string& model, const std::string& status,
+                int limit);
+int RunJobsGet(const CommonOptions& common, const std::string& id);
+int RunJobsEvents(const CommonOptions& common, const std::string& id);
+int RunJobsWatch(const CommonOptions& common, const std::string& id, int64_t timeout_ms);
+int RunCancel(const CommonOptions& common, const std::string& id);
+
+struct GenerateOptions {
+  int64_t records = 100;
+  std::optional<uint64_t> seed;
+  double drift = 0.0;
+  std::string ingestion_job;  // "" = generated name
+  int64_t batch = 0;          // records per ingestion job; 0 = all in one
+};
+int RunFeedGenerate(const CommonOptions& common, const GenerateOptions& options);
+int RunFeedImport(const CommonOptions& common, const std::string& path);
+
+struct DemoOptions {
+  int jobs = 3;                  // stop after this many completed jobs
+  int64_t duration_ms = 120'000; // or after this long
+  int64_t batch = 30;            // records per simulated ingestion job
+  int64_t interval_ms = 1'000;   // between ingestion jobs
+};
+int RunDemo(const CommonOptions& common, const DemoOptions& options);
+
+// The absolute path of the running binary.
+std::string SelfExecutable();
+
+}  // namespace retrain

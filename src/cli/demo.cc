@@ -1,0 +1,119 @@
+// `retrain demo`: the whole loop on embedded defaults. A simulated feed-processor writes
+// ingestion jobs into the embedded feed, the orchestrator triggers jobs, local workers train
+// them, and this command prints each job's life until enough of them completed.
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "cli/commands.h"
+#include "core/time.h"
+#include "feed/embedded/embedded_feed.h"
+#include "http/http_client.h"
+#include "trainer/synthetic.h"
+
+namespace retrain {
+
+using nlohmann::json;
+
+int RunDemo(const CommonOptions& common, const DemoOptions& o) {
+  auto cfg = LoadConfigOrReport(common);
+  if (!cfg) return 2;
+  if (cfg->feed.source != "embedded") {
+    std::cerr << "retrain demo: the demo writes the embedded feed; the configuration reads the "
+              << cfg->feed.source << " feed\n";
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(cfg->data_dir, ec);
+  auto feed = EmbeddedFeed::Open(cfg->ResolvePath(cfg->feed.path));
+  if (!feed) {
+    std::cerr << "retrain demo: " << feed.error().message << "\n";
+    return 1;
+  }
+  std::cout << "retrain demo: data dir " << std::filesystem::absolute(cfg->data_dir).string() << "\n"
+            << "  models: ";
+  for (const auto& m : cfg->models) std::cout << m.id << " (minRecords " << m.min_records << ") ";
+  std::cout << "\n  a simulated feed-processor writes " << o.batch << " records every "
+            << FormatDuration(o.interval_ms) << "; stopping after " << o.jobs << " completed jobs\n\n";
+
+  std::atomic<bool> done{false};
+  std::atomic<int> completed{0};
+  std::string base_url;
+  std::thread feeder, watcher;
+  auto start = std::chrono::steady_clock::now();
+
+  ServeHooks hooks;
+  hooks.on_ready = [&](const std::string& url) {
+    base_url = url;
+    std::cout << "  API on " << url << "  (try: retrain jobs --server " << url << ")\n\n";
+    feeder = std::thread([&] {
+      static SystemClock clock;
+      auto size = (*feed)->Size();
+      SyntheticOptions so;
+      so.seed = 7;
+      so.start_index = size ? *size : 0;
+      for (int n = 1; !done; ++n) {
+        so.count = o.batch;
+        so.drift = std::min(1.0, n / 40.0);
+        auto records = GenerateRecords(so);
+        so.start_index += so.count;
+        std::string job = "demo-ingest-" + FormatCompactUtc(clock.NowMs()) + "-" + std::to_string(n);
+        std::vector<NewFeedRecord> rows;
+        for (auto& r : records) rows.push_back({job, r.entity_type, clock.NowMs(), std::move(r.payload_json)});
+        if (auto c = (*feed)->Append(rows); c) {
+          std::cout << "feed      +" << rows.size() << " records (" << job << ")\n";
+        }
+        for (int i = 0; i < o.interval_ms / 50 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+    watcher = std::thread([&] {
+      HttpClient client;
+      std::map<std::string, std::string> seen;
+      while (!done) {
+        auto resp = client.Send({.method = "GET", .url = base_url + "/retraining/jobs?limit=100"});
+        if (resp && resp->status == 200) {
+          auto body = json::parse(resp->body, nullptr, false);
+          if (!body.is_discarded()) {
+            auto jobs = body["jobs"];
+            for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {
+              const auto& j = *it;
+              std::string id = j["id"], status = j["status"];
+              if (seen[id] == status) continue;
+              seen[id] = status;
+              std::cout << "job       " << id.substr(0, 8) << "  " << j["modelId"].get<std::string>() << "  "
+                        << status;
+              if (status == "pending") std::cout << "  (" << j["records"] << " records, " << j["trigger"].get<std::string>() << ")";
+              if (status == "completed" && j["metrics"].contains("auc"))
+                std::cout << "  auc=" << j["metrics"]["auc"] << " records=" << j["metrics"].value("records", 0.0);
+              if (status == "failed") std::cout << "  " << j["error"];
+              std::cout << "\n";
+              if (status == "completed") ++completed;
+            }
+          }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    });
+  };
+  hooks.should_stop = [&] {
+    return completed >= o.jobs ||
+           std::chrono::steady_clock::now() - start > std::chrono::milliseconds(o.duration_ms);
+  };
+  int rc = RunServe(*cfg, hooks);
+  done = true;
+  if (feeder.joinable()) feeder.join();
+  if (watcher.joinable()) watcher.join();
+  if (rc != 0) return rc;
+  std::string mlruns = cfg->experiment.tracking_uri;
+  std::cout << "\n" << completed << " jobs completed. MLflow runs: "
+            << (mlruns.find("://") == std::string::npos ? std::filesystem::absolute(cfg->ResolvePath(mlruns)).string() : mlruns)
+            << "\n";
+  return completed >= o.jobs ? 0 : 1;
+}
+
+}  // namespace retrain

@@ -1,0 +1,199 @@
+// `retrain serve`: the composition root. The only place that names concrete adapters.
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "api/rest_api.h"
+#include "cli/commands.h"
+#include "core/ids.h"
+#include "exec/local/local_executor.h"
+#include "feed/open_feed.h"
+#include "http/server.h"
+#include "orchestrator/orchestrator.h"
+#include "store/sqlite/sqlite_job_store.h"
+#include "tracking/open_tracker.h"
+#ifdef RETRAIN_HAVE_KUBERNETES
+#include "exec/kubernetes/kubernetes_executor.h"
+#endif
+#ifdef RETRAIN_HAVE_GRAPHQL
+#include "api/graphql_api.h"
+#endif
+
+namespace retrain {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop = true; }
+
+int Fatal(const std::string& what, const Error& e, int code = 1) {
+  std::cerr << "retrain: " << what << ": " << e.message << "\n";
+  return code;
+}
+
+Result<std::unique_ptr<Executor>> OpenExecutor(const Config& c, Clock& clock) {
+  if (c.executor.kind == "kubernetes") {
+#ifdef RETRAIN_HAVE_KUBERNETES
+    return OpenKubernetesExecutor(c);
+#else
+    return Fail(ErrorCode::kInvalidArgument, "this build of retrain has no Kubernetes executor");
+#endif
+  }
+  LocalExecutorOptions o{.clock = clock,
+                         .log_dir = c.ResolvePath("logs"),
+                         .max_concurrent = c.executor.max_concurrent,
+                         .default_command = {SelfExecutable(), "worker"},
+                         .kill_grace_ms = c.executor.kill_grace_ms};
+  auto e = LocalExecutor::Create(o);
+  if (!e) return std::unexpected(e.error());
+  return std::unique_ptr<Executor>(std::move(*e));
+}
+
+}  // namespace
+
+std::string SelfExecutable() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("retrain") : p.string();
+}
+
+std::string FeedUri(const Config& c) {
+  if (c.feed.source == "neo4j") return c.feed.neo4j_uri;
+  std::string path = std::filesystem::absolute(c.ResolvePath(c.feed.path)).lexically_normal().string();
+  return (c.feed.source == "fixtures" ? "fixtures:" : "embedded:") + path;
+}
+
+int RunServe(const Config& config, const ServeHooks& hooks) {
+  static SystemClock clock;
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    std::cerr << "retrain: cannot create the data directory " << config.data_dir << ": " << ec.message() << "\n";
+    return 1;
+  }
+  auto store = OpenSqliteJobStore(config.ResolvePath(config.store.path), clock);
+  if (!store) return Fatal("cannot open the job store", store.error());
+
+  FeedOptions fo{.uri = FeedUri(config), .user = config.feed.neo4j_user,
+                 .password = config.feed.neo4j_password, .settle_lag_ms = config.feed.settle_lag_ms};
+  auto feed = OpenFeed(fo);
+  if (!feed) return Fatal("cannot open the feed " + fo.uri, feed.error());
+
+  TrackerOptions to;
+  to.tracking_uri = config.experiment.tracking_uri;
+  to.artifact_location = config.experiment.artifact_location;
+  to.experiment_name = config.experiment.name;
+  to.experiment_description = config.experiment.description;
+  to.experiment_tags = config.experiment.tags;
+  to.base_dir = std::filesystem::absolute(config.data_dir).lexically_normal().string();
+  auto tracking = OpenTracking(to);
+  if (!tracking) return Fatal("cannot open MLflow tracking at " + to.tracking_uri, tracking.error());
+
+  auto executor = OpenExecutor(config, clock);
+  if (!executor) return Fatal("cannot start the " + config.executor.kind + " executor", executor.error());
+
+  std::string secret = config.server.callback_secret;
+  if (secret.empty()) {
+    auto s = (*store)->PutSettingIfAbsent("callback_secret", RandomHex(32));
+    if (!s) return Fatal("cannot read the callback secret", s.error());
+    secret = *s;
+  }
+
+  MetricsRegistry metrics;
+  std::atomic<RestApi*> api{nullptr};
+  ServerOptions so;
+  so.host = config.server.host;
+  so.port = config.server.port;
+  so.threads = config.server.threads;
+  so.max_body_bytes = static_cast<size_t>(config.server.max_body_bytes);
+  auto server = HttpServer::Start(so, [&api](const Request& r) {
+    RestApi* a = api.load();
+    if (!a) {
+      Response resp;
+      resp.status = 503;
+      resp.body = R"({"error":{"code":"starting","message":"retrain is starting","details":{}}})";
+      return resp;
+    }
+    return a->Handle(r);
+  });
+  if (!server) return Fatal("cannot listen on " + so.host + ":" + std::to_string(so.port), server.error());
+  std::string host = so.host == "0.0.0.0" || so.host == "::" ? "127.0.0.1" : so.host;
+  std::string base_url = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
+                         ":" + std::to_string((*server)->port());
+
+  OrchestratorOptions oo;
+  oo.models = config.models;
+  oo.automatic = config.trigger.automatic;
+  oo.reconcile_interval_ms = config.trigger.reconcile_interval_ms;
+  oo.feed_wait_ms = config.feed.source == "embedded" ? 100 : config.feed.poll_interval_ms;
+  oo.callback_auth = config.server.callback_auth;
+  oo.callback_secret = secret;
+  oo.public_url = config.server.public_url.empty() ? base_url : config.server.public_url;
+  oo.feed_uri = fo.uri;
+  if (config.feed.source == "neo4j") {
+    oo.worker_env["NEO4J_USER"] = config.feed.neo4j_user;
+    oo.worker_env["NEO4J_PASSWORD"] = config.feed.neo4j_password;
+  }
+  Orchestrator orchestrator(oo, **store, **feed, **executor, tracking->tracker.get(), clock, metrics);
+
+  RestApiOptions ao;
+#ifdef RETRAIN_HAVE_GRAPHQL
+  auto graphql = MakeGraphqlHandler(orchestrator, **store);
+  ao.graphql = graphql;
+#endif
+  RestApi rest(ao, orchestrator, **store, **feed, metrics, clock);
+  api.store(&rest);
+
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  orchestrator.Start();
+  spdlog::info("retrain serving on {} (data dir {}, {} models, {} executor, feed {}, tracking {})",
+               base_url, config.data_dir, config.models.size(), (*executor)->Name(), fo.uri,
+               tracking->tracker->Uri());
+  if (hooks.on_ready) hooks.on_ready(base_url);
+  while (!g_stop && !(hooks.should_stop && hooks.should_stop())) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  spdlog::info("shutting down");
+  orchestrator.Stop();
+  (*server)->Stop(5'000);
+  api.store(nullptr);
+  return 0;
+}
+
+std::optional<Config> LoadConfigOrReport(const CommonOptions& common) {
+  ConfigInputs in;
+  in.config_path = common.config_path;
+  in.config_path_explicit = common.config_path.has_value();
+  in.data_dir = common.data_dir;
+  in.listen = common.listen;
+  in.env = ProcessEnvironment();
+  auto cfg = LoadConfig(in);
+  if (!cfg) {
+    std::cerr << "retrain: " << cfg.error().message << "\n";
+    return std::nullopt;
+  }
+  return *cfg;
+}
+
+int RunConfigCheck(const CommonOptions& common) {
+  auto cfg = LoadConfigOrReport(common);
+  if (!cfg) return 2;
+  std::cout << Describe(*cfg);
+  std::cout << "configuration is valid (" << cfg->models.size() << " models)\n";
+  return 0;
+}
+
+}  // namespace retrain

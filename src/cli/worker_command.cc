@@ -1,0 +1,57 @@
+// `retrain worker`: the reference training worker, configured by its environment
+// (CONTRACT section 7), as a local subprocess or a Kubernetes Job's container runs it.
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "feed/open_feed.h"
+#include "http/http_client.h"
+#include "tracking/open_tracker.h"
+#include "trainer/event_sink.h"
+#include "trainer/worker.h"
+
+namespace retrain {
+
+int RunWorkerCommand() {
+  auto env = ProcessEnvironment();
+  auto get = [&](const char* k) {
+    auto it = env.find(k);
+    return it == env.end() ? std::string() : it->second;
+  };
+  std::string feed_uri = get("RETRAINING_FEED_URI");
+  if (feed_uri.empty()) {
+    std::cerr << "retrain worker: RETRAINING_FEED_URI is not set; the worker is started by "
+                 "`retrain serve` (or a Kubernetes Job) with its job's environment\n";
+    return 2;
+  }
+  auto feed = OpenFeed({.uri = feed_uri, .user = get("NEO4J_USER"), .password = get("NEO4J_PASSWORD")});
+  if (!feed) {
+    std::cerr << "retrain worker: cannot open the feed " << feed_uri << ": " << feed.error().message << "\n";
+    return 1;
+  }
+  TrackingBackend tracking;
+  if (std::string uri = get("MLFLOW_TRACKING_URI"); !uri.empty()) {
+    TrackerOptions to;
+    to.tracking_uri = uri;
+    if (std::string name = get("MLFLOW_RETRAINING_EXPERIMENT"); !name.empty()) to.experiment_name = name;
+    to.artifact_location = get("MLFLOW_ARTIFACT_URI");
+    auto t = OpenTracking(to);
+    if (!t) {
+      std::cerr << "retrain worker: cannot open MLflow tracking at " << uri << ": " << t.error().message << "\n";
+      return 1;
+    }
+    tracking = std::move(*t);
+  }
+  HttpClient client;
+  auto sink = OpenEventSink(env, client, std::cout);
+  WorkerContext ctx{.env = env,
+                    .feed = **feed,
+                    .events = *sink,
+                    .tracker = tracking.tracker.get(),
+                    .artifacts = tracking.reader,
+                    .registry = tracking.registry,
+                    .log = &std::cerr};
+  return RunWorker(ctx);
+}
+
+}  // namespace retrain

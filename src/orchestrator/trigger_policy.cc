@@ -1,0 +1,83 @@
+#include "orchestrator/trigger_policy.h"
+
+#include <algorithm>
+
+#include "config/cron.h"
+#include "core/time.h"
+
+namespace retrain {
+
+TriggerDecision DecideTrigger(const TriggerInputs& in) {
+  const ModelSettings& m = *in.model;
+  TriggerDecision d;
+  d.threshold = in.force ? 1 : m.min_records;
+  if (in.unseen.oldest_landed_ms) {
+    d.oldest_unseen_age_ms = std::max<int64_t>(0, in.now_ms - *in.unseen.oldest_landed_ms);
+  }
+  if (in.last_job_scheduled_ms && m.cooldown_ms > 0) {
+    d.cooldown_left_ms = std::max<int64_t>(0, *in.last_job_scheduled_ms + m.cooldown_ms - in.now_ms);
+  }
+  std::optional<CronSchedule> cron;
+  if (m.schedule) {
+    if (auto c = CronSchedule::Parse(*m.schedule)) {
+      cron = *c;
+      int64_t next = cron->NextAfter(in.since_ms);
+      if (next >= 0) d.next_schedule_ms = next;
+    }
+  }
+  const std::string count = std::to_string(in.unseen.count);
+
+  if (in.active_job_id) {
+    d.reason = "job_active";
+    d.explanation = "model " + m.id + " already has an active job (" + *in.active_job_id + ")";
+    return d;
+  }
+  if (in.manual) {
+    if (in.unseen.count >= d.threshold && in.unseen.count > 0) {
+      d.fire = true;
+      d.reason = in.force && in.unseen.count < m.min_records ? "forced" : "threshold";
+      d.explanation = count + " unseen records (threshold " + std::to_string(d.threshold) + ")";
+    } else {
+      d.reason = in.unseen.count == 0 ? "no_data" : "insufficient_data";
+      d.explanation = "model " + m.id + " has " + count + " unseen records; " +
+                      std::to_string(d.threshold) + " are needed" +
+                      (in.force ? "" : " (force lowers this to 1)");
+    }
+    return d;
+  }
+  if (in.unseen.count == 0) {
+    d.reason = "no_data";
+    d.explanation = "no unseen records";
+    return d;
+  }
+  if (d.cooldown_left_ms > 0) {
+    d.reason = "cooldown";
+    d.explanation = "cooldown: the last job started less than " + FormatDuration(m.cooldown_ms) +
+                    " ago (" + FormatDuration(d.cooldown_left_ms) + " left)";
+    return d;
+  }
+  if (in.unseen.count >= m.min_records) {
+    d.fire = true;
+    d.reason = "threshold";
+    d.explanation = count + " unseen records reached the threshold of " + std::to_string(m.min_records);
+    return d;
+  }
+  if (m.max_wait_ms && d.oldest_unseen_age_ms && *d.oldest_unseen_age_ms >= *m.max_wait_ms) {
+    d.fire = true;
+    d.reason = "max_wait";
+    d.explanation = "the oldest of " + count + " unseen records waited " +
+                    FormatDuration(*d.oldest_unseen_age_ms) + " (maxWait " + FormatDuration(*m.max_wait_ms) + ")";
+    return d;
+  }
+  if (d.next_schedule_ms && *d.next_schedule_ms <= in.now_ms) {
+    d.fire = true;
+    d.reason = "schedule";
+    d.explanation = "the schedule '" + *m.schedule + "' fired with " + count + " unseen records";
+    return d;
+  }
+  d.reason = "insufficient_data";
+  d.explanation = count + " unseen records; the threshold is " + std::to_string(m.min_records);
+  return d;
+}
+
+}  // namespace retrain

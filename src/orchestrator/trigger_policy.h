@@ -1,0 +1,46 @@
+#pragma once
+// When does a model get a job? A pure function of the model's settings, what lies unseen in the
+// feed, the model's last job and the time, so it is tested on simulated time.
+//
+// Automatic: no active job, at least one unseen record, cooldown over, and one of
+//   - unseen >= minRecords                              ("threshold")
+//   - maxWait set and the oldest unseen record is older ("max_wait")
+//   - schedule set and a cron time passed since `since` ("schedule")
+// Manual (REST, GraphQL, CLI): no active job and unseen >= minRecords, or >= 1 with force.
+// Manual requests are explicit and skip cooldown, maxWait and schedule.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/model.h"
+#include "feed/feed_source.h"
+
+namespace retrain {
+
+struct TriggerInputs {
+  const ModelSettings* model = nullptr;
+  UnseenSummary unseen;
+  std::optional<std::string> active_job_id;
+  std::optional<int64_t> last_job_scheduled_ms;
+  int64_t since_ms = 0;  // schedule baseline: max(last job, when the orchestrator started)
+  int64_t now_ms = 0;
+  bool manual = false;
+  bool force = false;
+};
+
+struct TriggerDecision {
+  bool fire = false;
+  // Why: threshold | max_wait | schedule | forced | job_active | no_data | insufficient_data |
+  // cooldown
+  std::string reason;
+  std::string explanation;  // one sentence for people
+  int64_t threshold = 0;    // records needed (minRecords, or 1 when forced)
+  int64_t cooldown_left_ms = 0;
+  std::optional<int64_t> oldest_unseen_age_ms;
+  std::optional<int64_t> next_schedule_ms;
+};
+
+TriggerDecision DecideTrigger(const TriggerInputs& in);
+
+}  // namespace retrain

@@ -1,0 +1,110 @@
+#include "trainer/dataset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include <nlohmann/json.hpp>
+
+namespace retrain {
+namespace {
+
+uint64_t Fnv1a64(std::string_view s) {
+  uint64_t h = 0xCBF29CE484222325ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001B3ULL;
+  }
+  return h;
+}
+
+uint64_t Finalize(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// 0 / 1 for a valid label, -1 otherwise.
+int ParseLabel(const nlohmann::json& v) {
+  if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
+  if (v.is_number()) {
+    const double d = v.get<double>();
+    if (d == 0.0) return 0;
+    if (d == 1.0) return 1;
+  }
+  return -1;
+}
+
+}  // namespace
+
+bool InHoldout(std::string_view cursor, double holdout_fraction) {
+  if (holdout_fraction <= 0.0) return false;
+  if (holdout_fraction >= 1.0) return true;
+  // Top 53 bits as a fraction in [0, 1).
+  const double u = static_cast<double>(Finalize(Fnv1a64(cursor)) >> 11) * 0x1.0p-53;
+  return u < holdout_fraction;
+}
+
+void DatasetBuilder::Add(const FeedRecord& record) {
+  AddPayload(record.payload_json, InHoldout(record.cursor, options_.holdout_fraction));
+}
+
+void DatasetBuilder::AddPayload(std::string_view payload_json, bool holdout) {
+  ++stats_.records_read;
+  nlohmann::json payload = nlohmann::json::parse(payload_json, nullptr, /*allow_exceptions=*/false);
+  if (!payload.is_object()) {
+    ++stats_.skipped_bad_payload;
+    return;
+  }
+  const auto label_it = payload.find("label");
+  const int label = label_it == payload.end() ? -1 : ParseLabel(*label_it);
+  if (label < 0) {
+    ++stats_.skipped_no_label;
+    return;
+  }
+  Row row;
+  row.label = static_cast<float>(label);
+  row.holdout = holdout;
+  for (const auto& [key, value] : payload.items()) {
+    if (key == "label" || !value.is_number()) continue;
+    auto [it, inserted] = index_.try_emplace(key, static_cast<uint32_t>(names_.size()));
+    if (inserted) names_.push_back(key);
+    row.cells.emplace_back(it->second, static_cast<float>(value.get<double>()));
+  }
+  if (label == 1) ++stats_.positives;
+  ++(holdout ? stats_.holdout_rows : stats_.train_rows);
+  rows_.push_back(std::move(row));
+}
+
+Dataset DatasetBuilder::Finish() {
+  Dataset out;
+  // Column of each first-appearance index once the names are sorted.
+  std::vector<uint32_t> order(names_.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return names_[a] < names_[b]; });
+  std::vector<uint32_t> column(names_.size());
+  for (uint32_t c = 0; c < order.size(); ++c) {
+    column[order[c]] = c;
+    out.feature_names.push_back(names_[order[c]]);
+  }
+  const size_t cols = out.feature_names.size();
+  const float kMissing = std::numeric_limits<float>::quiet_NaN();
+  for (Matrix* m : {&out.train, &out.holdout}) m->cols = cols;
+  out.train.values.reserve(static_cast<size_t>(stats_.train_rows) * cols);
+  out.holdout.values.reserve(static_cast<size_t>(stats_.holdout_rows) * cols);
+  for (const Row& row : rows_) {
+    Matrix& m = row.holdout ? out.holdout : out.train;
+    const size_t base = m.values.size();
+    m.values.resize(base + cols, kMissing);
+    for (const auto& [index, value] : row.cells) m.values[base + column[index]] = value;
+    m.labels.push_back(row.label);
+    ++m.rows;
+  }
+  out.stats = stats_;
+  *this = DatasetBuilder(options_);
+  return out;
+}
+
+}  // namespace retrain

@@ -1,0 +1,91 @@
+#pragma once
+// Turns a window of feed records into a dense feature matrix with a train/holdout split.
+//
+// Features are the numeric fields (JSON numbers, not booleans) at the top level of each
+// record's payload, other than `label`; the feature set is the union over the window, sorted by
+// name. A record that lacks a feature gets NaN there, which XGBoost treats as missing. Strings,
+// booleans, null, arrays and objects are ignored.
+//
+// `label` must be 0 or 1 (a JSON number equal to one of them) or true/false. Records whose label
+// is absent or anything else, and records whose payload is not a JSON object, are counted and
+// skipped.
+//
+// A record goes to the holdout when a 64-bit FNV-1a hash of its cursor, mixed by SplitMix64's
+// finaliser, falls below holdout_fraction of the hash range: the split depends only on the
+// cursor, so it is the same in every run, on every platform, and for every champion compared on
+// the same window.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "feed/feed_source.h"
+
+namespace retrain {
+
+// Rows of a dense matrix, row-major: values[r * cols + c]; one label per row.
+struct Matrix {
+  size_t rows = 0;
+  size_t cols = 0;
+  std::vector<float> values;
+  std::vector<float> labels;  // 0.0f or 1.0f
+};
+
+struct DatasetStats {
+  int64_t records_read = 0;        // every record handed to Add
+  int64_t skipped_no_label = 0;    // label absent or not 0/1/true/false
+  int64_t skipped_bad_payload = 0; // payload not a JSON object
+  int64_t train_rows = 0;
+  int64_t holdout_rows = 0;
+  int64_t positives = 0;           // rows with label 1 (train and holdout)
+  int64_t Used() const { return train_rows + holdout_rows; }
+  int64_t Skipped() const { return skipped_no_label + skipped_bad_payload; }
+};
+
+struct Dataset {
+  std::vector<std::string> feature_names;  // sorted; column c of both matrices
+  Matrix train;
+  Matrix holdout;
+  DatasetStats stats;
+};
+
+struct DatasetOptions {
+  double holdout_fraction = 0.2;  // in [0, 1]
+};
+
+// True when the record with this cursor belongs to the holdout for `holdout_fraction`.
+bool InHoldout(std::string_view cursor, double holdout_fraction);
+
+// Accumulates records one by one (as FeedSource::Scan hands them over) and builds the matrices
+// at the end. Memory: one sparse row per used record until Finish. Not thread-safe.
+class DatasetBuilder {
+ public:
+  explicit DatasetBuilder(DatasetOptions options = {}) : options_(options) {}
+
+  // Takes one record; never fails (unusable records are counted in the stats).
+  void Add(const FeedRecord& record);
+  // Parses a payload the same way, with an explicit split decision (for tests and tools).
+  void AddPayload(std::string_view payload_json, bool holdout);
+
+  const DatasetStats& stats() const { return stats_; }
+
+  // The matrices with the union of features in sorted order. Leaves the builder empty.
+  Dataset Finish();
+
+ private:
+  struct Row {
+    std::vector<std::pair<uint32_t, float>> cells;  // (index into names_, value)
+    float label = 0;
+    bool holdout = false;
+  };
+  DatasetOptions options_;
+  DatasetStats stats_;
+  std::vector<std::string> names_;  // feature names in order of first appearance
+  std::unordered_map<std::string, uint32_t> index_;  // name -> position in names_
+  std::vector<Row> rows_;
+};
+
+}  // namespace retrain

@@ -1,0 +1,249 @@
+#include "trainer/worker.h"
+
+#include <cstdio>
+#include <exception>
+#include <map>
+#include <optional>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "trainer/champion_gate.h"
+#include "trainer/dataset.h"
+#include "trainer/metrics.h"
+#include "trainer/xgb_model.h"
+
+namespace retrain {
+namespace {
+
+std::string Fixed(double v, int digits = 4) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+struct Outcome {
+  std::map<std::string, double> metrics;
+  std::string message;
+};
+
+// One run of the worker. Errors travel as values; `job_ended_` records that the orchestrator
+// answered 409, after which nothing more is posted.
+class WorkerRun {
+ public:
+  explicit WorkerRun(const WorkerContext& ctx) : ctx_(ctx) {}
+
+  int Run() {
+    auto outcome = Execute();
+    if (job_ended_) {
+      Log("The job already ended on the orchestrator's side; stopping.");
+      return 1;
+    }
+    if (!outcome) return ReportFailure(outcome.error());
+    nlohmann::json body = {{"status", "completed"}, {"progress", 1.0},
+                           {"message", outcome->message}};
+    body["metrics"] = outcome->metrics;
+    Log(outcome->message);
+    if (auto s = ctx_.events.Post(Dump(body)); !s) {
+      Log("Could not report completion: " + s.error().message);
+      return 1;
+    }
+    return 0;
+  }
+
+ private:
+  Result<Outcome> Execute() {
+    auto settings = ParseWorkerSettings(ctx_.env);
+    if (!settings) return std::unexpected(settings.error());
+    s_ = std::move(*settings);
+    if (ctx_.tracker != nullptr && s_.run_id.empty()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "The worker needs MLFLOW_RUN_ID to log the model, which is not set.");
+    }
+    if (!Progress(0.0, StartMessage())) return Stopped();
+
+    auto data = Load();
+    if (!data) return std::unexpected(data.error());
+    const DatasetStats& st = data->stats;
+    if (!Progress(0.3, "Loaded " + std::to_string(st.records_read) + " records: " +
+                           std::to_string(st.train_rows) + " for training, " +
+                           std::to_string(st.holdout_rows) + " held out, " +
+                           std::to_string(st.Skipped()) + " skipped without a valid label; " +
+                           std::to_string(data->feature_names.size()) + " features.")) {
+      return Stopped();
+    }
+    if (st.train_rows == 0) {
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "No record is left for training after holding out " +
+                      std::to_string(st.holdout_rows) + " of " + std::to_string(st.Used()) +
+                      "; the window is too small.");
+    }
+
+    auto train = DMatrix::FromMatrix(data->train, data->feature_names);
+    if (!train) return std::unexpected(train.error());
+    auto booster = Booster::Train(*train, s_.train);
+    if (!booster) return std::unexpected(booster.error());
+    if (!Progress(0.6, "Trained " + std::to_string(s_.train.num_round) + " rounds (max_depth " +
+                           std::to_string(s_.train.max_depth) + ", eta " +
+                           Fixed(s_.train.eta, 3) + ").")) {
+      return Stopped();
+    }
+
+    Outcome out;
+    auto holdout = DMatrix::FromMatrix(data->holdout, data->feature_names);
+    if (!holdout) return std::unexpected(holdout.error());
+    auto scores = booster->Predict(*holdout);
+    if (!scores) return std::unexpected(scores.error());
+    const auto auc = Auc(*scores, data->holdout.labels);
+    if (!auc) {
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "The holdout AUC is undefined because its " + std::to_string(st.holdout_rows) +
+                      " records do not include both labels; the window needs more records.");
+    }
+    out.metrics["auc"] = *auc;
+    out.metrics["logloss"] = LogLoss(*scores, data->holdout.labels).value_or(0.0);
+    out.metrics["accuracy"] = Accuracy(*scores, data->holdout.labels).value_or(0.0);
+    out.metrics["records"] = static_cast<double>(st.Used());
+    out.metrics["train_records"] = static_cast<double>(st.train_rows);
+    out.metrics["holdout_records"] = static_cast<double>(st.holdout_rows);
+    out.metrics["skipped_records"] = static_cast<double>(st.Skipped());
+    out.metrics["features"] = static_cast<double>(data->feature_names.size());
+    if (!Progress(0.8, "Holdout AUC " + Fixed(*auc) + ", logloss " +
+                           Fixed(out.metrics["logloss"]) + ", accuracy " +
+                           Fixed(out.metrics["accuracy"]) + ".")) {
+      return Stopped();
+    }
+
+    std::string gate = "No tracker was given, so the model was neither logged nor registered.";
+    bool promoted = false;
+    if (ctx_.tracker != nullptr) {
+      auto model_json = booster->SaveJson();
+      if (!model_json) return std::unexpected(model_json.error());
+      PublishRequest request;
+      request.model_name = s_.model_id;
+      request.run = RunRef{s_.experiment_id, s_.run_id, ""};
+      request.model_json = std::move(*model_json);
+      request.data = &*data;
+      request.new_auc = *auc;
+      auto published = PublishModel(request, *ctx_.tracker, ctx_.artifacts, ctx_.registry);
+      if (!published) return std::unexpected(published.error());
+      promoted = published->gate.promote;
+      gate = published->gate.reason;
+      if (!published->version.empty()) {
+        gate = "Registered " + s_.model_id + " version " + published->version + ". " + gate;
+      }
+      if (published->gate.champion_auc) {
+        out.metrics["champion_auc"] = *published->gate.champion_auc;
+      }
+    }
+    out.metrics["champion_promoted"] = promoted ? 1.0 : 0.0;
+    out.message = "Trained on " + std::to_string(st.Used()) + " records with holdout AUC " +
+                  Fixed(*auc) + ". " + gate;
+    return out;
+  }
+
+  Result<Dataset> Load() {
+    DatasetBuilder builder(DatasetOptions{s_.holdout_fraction});
+    FeedFilter filter{s_.entity_types};
+    auto scanned = ctx_.feed.Scan(filter, s_.window_after, s_.window_upto,
+                                  [&](const FeedRecord& r) {
+                                    builder.Add(r);
+                                    return true;
+                                  });
+    if (!scanned) {
+      Error e = scanned.error();
+      e.message = "Reading the feed window failed: " + e.message;
+      return std::unexpected(std::move(e));
+    }
+    const int64_t read = builder.stats().records_read;
+    if (s_.expected_records && *s_.expected_records != read) {
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "The feed window holds " + std::to_string(read) +
+                      " records but the orchestrator counted " +
+                      std::to_string(*s_.expected_records) + " (RETRAINING_RECORD_COUNT).",
+                  "record_count_mismatch");
+    }
+    if (builder.stats().Used() == 0) {
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "None of the " + std::to_string(read) +
+                      " records in the window has a valid 0/1 label.");
+    }
+    return builder.Finish();
+  }
+
+  std::string StartMessage() const {
+    std::string m = "Training " + s_.model_id + " on ";
+    if (s_.expected_records) m += std::to_string(*s_.expected_records) + " records of ";
+    m += "the window (" + (s_.window_after.empty() ? "feed start" : s_.window_after) + ", " +
+         s_.window_upto + "]";
+    if (!s_.data_window_start.empty() && !s_.data_window_end.empty()) {
+      m += " (landed " + s_.data_window_start + " to " + s_.data_window_end + ")";
+    }
+    if (!s_.entity_types.empty()) {
+      m += " for entity types";
+      for (size_t i = 0; i < s_.entity_types.size(); ++i) {
+        m += (i == 0 ? " " : ", ") + s_.entity_types[i];
+      }
+    }
+    if (!s_.reason.empty()) m += "; reason: " + s_.reason;
+    return m + ".";
+  }
+
+  // Posts a running event. False when the job already ended (409); other delivery failures
+  // are logged and ignored, since the terminal event carries what matters.
+  bool Progress(double progress, const std::string& message) {
+    Log(message);
+    nlohmann::json body = {{"status", "running"}, {"progress", progress}, {"message", message}};
+    auto s = ctx_.events.Post(Dump(body));
+    if (s) return true;
+    if (s.error().code == ErrorCode::kFailedPrecondition) {
+      job_ended_ = true;
+      return false;
+    }
+    Log("Could not deliver a progress event: " + s.error().message);
+    return true;
+  }
+
+  std::unexpected<Error> Stopped() {
+    return Fail(ErrorCode::kFailedPrecondition, "The job already ended.", "invalid_transition");
+  }
+
+  int ReportFailure(const Error& error) {
+    Log(error.message);
+    nlohmann::json body = {{"status", "failed"}, {"error", error.message}};
+    if (auto s = ctx_.events.Post(Dump(body)); !s) {
+      Log("Could not report the failure: " + s.error().message);
+    }
+    return 1;
+  }
+
+  void Log(const std::string& line) {
+    if (ctx_.log != nullptr) *ctx_.log << line << std::endl;
+  }
+
+  const WorkerContext& ctx_;
+  WorkerSettings s_;
+  bool job_ended_ = false;
+};
+
+}  // namespace
+
+int RunWorker(const WorkerContext& ctx) {
+  try {
+    return WorkerRun(ctx).Run();
+  } catch (const std::exception& e) {
+    // Only allocation failures and library bugs end up here; report them like any failure.
+    nlohmann::json body = {{"status", "failed"},
+                           {"error", std::string("The worker stopped on an internal error: ") +
+                                         e.what() + "."}};
+    (void)ctx.events.Post(Dump(body));
+    if (ctx.log != nullptr) *ctx.log << body["error"].get<std::string>() << std::endl;
+    return 1;
+  }
+}
+
+}  // namespace retrain

@@ -1,0 +1,99 @@
+#include "trainer/worker_settings.h"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+namespace retrain {
+namespace {
+
+constexpr std::string_view kTrainerPrefix = "TRAINER_";
+
+std::string Get(const Environment& env, const std::string& name) {
+  const auto it = env.find(name);
+  return it == env.end() ? std::string() : it->second;
+}
+
+std::string Trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+std::unexpected<Error> Missing(const std::string& name) {
+  return Fail(ErrorCode::kInvalidArgument,
+              "The worker needs the environment variable " + name + ", which is not set.");
+}
+
+}  // namespace
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = Trim(std::string_view(text).substr(start, comma - start));
+    if (!item.empty()) out.push_back(std::move(item));
+    start = comma + 1;
+  }
+  return out;
+}
+
+Result<WorkerSettings> ParseWorkerSettings(const Environment& env) {
+  WorkerSettings s;
+  s.model_id = Trim(Get(env, "MODEL_ID"));
+  if (s.model_id.empty()) return Missing("MODEL_ID");
+  s.job_id = Trim(Get(env, "RETRAINING_JOB_ID"));
+  if (s.job_id.empty()) return Missing("RETRAINING_JOB_ID");
+  s.window_after = Get(env, "RETRAINING_WINDOW_AFTER");
+  s.window_upto = Get(env, "RETRAINING_WINDOW_UPTO");
+  if (s.window_upto.empty()) return Missing("RETRAINING_WINDOW_UPTO");
+  s.entity_types = SplitList(Get(env, "RETRAINING_ENTITY_TYPES"));
+
+  const std::string count = Trim(Get(env, "RETRAINING_RECORD_COUNT"));
+  if (!count.empty()) {
+    int64_t n = -1;
+    auto [ptr, ec] = std::from_chars(count.data(), count.data() + count.size(), n);
+    if (ec != std::errc() || ptr != count.data() + count.size() || n < 0) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "RETRAINING_RECORD_COUNT must be a non-negative integer, got \"" + count +
+                      "\".");
+    }
+    s.expected_records = n;
+  }
+
+  s.run_id = Trim(Get(env, "MLFLOW_RUN_ID"));
+  s.experiment_id = Trim(Get(env, "MLFLOW_EXPERIMENT_ID"));
+  s.data_window_start = Get(env, "DATA_WINDOW_START");
+  s.data_window_end = Get(env, "DATA_WINDOW_END");
+  s.reason = Get(env, "RETRAINING_REASON");
+
+  std::map<std::string, std::string> params;
+  for (const auto& [name, value] : env) {
+    if (name.size() <= kTrainerPrefix.size() || !name.starts_with(kTrainerPrefix)) continue;
+    std::string key = name.substr(kTrainerPrefix.size());
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    params[key] = Trim(value);
+  }
+  if (auto it = params.find("holdout_fraction"); it != params.end()) {
+    char* end = nullptr;
+    const double f = std::strtod(it->second.c_str(), &end);
+    if (it->second.empty() || end != it->second.c_str() + it->second.size() ||
+        !std::isfinite(f) || f <= 0.0 || f >= 1.0) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "Trainer parameter holdout_fraction=\"" + it->second +
+                      "\" is invalid: expected a number between 0 and 1, exclusive.");
+    }
+    s.holdout_fraction = f;
+    params.erase(it);
+  }
+  auto train = ParseTrainParams(params);
+  if (!train) return std::unexpected(train.error());
+  s.train = std::move(*train);
+  return s;
+}
+
+}  // namespace retrain
