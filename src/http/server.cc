@@ -132,7 +132,8 @@ awaitable<void> LingeringClose(Session& s) {
   s.stream.expires_after(kLingerTime);
   std::array<char, kReadChunk> scratch;
   while (!ec) {
-    co_await s.stream.async_read_some(net::buffer(scratch), net::redirect_error(net::use_awaitable, ec));
+    co_await s.stream.async_read_some(net::buffer(scratch),
+                                      net::redirect_error(net::use_awaitable, ec));
   }
 }
 
