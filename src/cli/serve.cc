@@ -38,10 +38,26 @@ int Fatal(const std::string& what, const Error& e, int code = 1) {
   return code;
 }
 
-Result<std::unique_ptr<Executor>> OpenExecutor(const Config& c, Clock& clock) {
+Result<std::unique_ptr<Executor>> OpenExecutor(const Config& c, Clock& clock, JobStore& store) {
   if (c.executor.kind == "kubernetes") {
 #ifdef RETRAIN_HAVE_KUBERNETES
-    return OpenKubernetesExecutor(c);
+    KubernetesExecutorOptions o;
+    o.kubeconfig_path = c.executor.kubernetes.kubeconfig;
+    o.env = ProcessEnvironment();
+    o.namespace_ = c.executor.kubernetes.namespace_;
+    o.image = c.executor.kubernetes.image;
+    o.service_account = c.executor.kubernetes.service_account;
+    auto exec = KubernetesExecutor::Create(std::move(o));
+    if (!exec) return std::unexpected(exec.error());
+    // Jobs this orchestrator no longer knows (their rows are gone) are reported and removed.
+    auto orphans = (*exec)->ListOrphans([&store](const std::string& id) {
+      auto job = store.GetJob(id);
+      return job.has_value() || job.error().code != ErrorCode::kNotFound;
+    });
+    if (orphans && !orphans->empty()) {
+      for (const auto& id : *orphans) spdlog::warn("removed orphaned Kubernetes Job of unknown job {}", id);
+    }
+    return std::unique_ptr<Executor>(std::move(*exec));
 #else
     return Fail(ErrorCode::kInvalidArgument, "this build of retrain has no Kubernetes executor");
 #endif
@@ -96,7 +112,7 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   auto tracking = OpenTracking(to);
   if (!tracking) return Fatal("cannot open MLflow tracking at " + to.tracking_uri, tracking.error());
 
-  auto executor = OpenExecutor(config, clock);
+  auto executor = OpenExecutor(config, clock, **store);
   if (!executor) return Fatal("cannot start the " + config.executor.kind + " executor", executor.error());
 
   std::string secret = config.server.callback_secret;

@@ -24,7 +24,14 @@ Result<std::unique_ptr<FeedSource>> OpenFeed(const FeedOptions& o) {
   if (starts("bolt://") || starts("bolt+s://") || starts("bolt+ssc://") || starts("neo4j://") ||
       starts("neo4j+s://") || starts("neo4j+ssc://")) {
 #ifdef RETRAIN_HAVE_NEO4J
-    return OpenNeo4jFeed(o);
+    Neo4jFeedOptions n;
+    n.uri = uri;
+    n.user = o.user;
+    n.password = o.password;
+    n.settle_lag_ms = o.settle_lag_ms;
+    auto f = Neo4jFeed::Create(n);
+    if (!f) return std::unexpected(f.error());
+    return std::unique_ptr<FeedSource>(std::move(*f));
 #else
     return Fail(ErrorCode::kInvalidArgument,
                 "this build of retrain has no Neo4j feed; cannot open " + uri, "invalid_feed");

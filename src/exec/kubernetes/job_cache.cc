@@ -1,5 +1,6 @@
 #include "exec/kubernetes/job_cache.h"
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -14,6 +15,7 @@ using json = nlohmann::json;
 namespace {
 
 constexpr int kErrorsBeforeRelist = 5;
+constexpr int64_t kMaxPauseMs = 30'000;
 
 const json& Metadata(const json& obj) {
   static const json kEmpty = json::object();
@@ -177,7 +179,7 @@ void JobCache::Run() {
     }
     if (need_relist) {
       if (!Relist()) {
-        Pause(retry_ms_);
+        Pause(std::min<int64_t>(retry_ms_ * 4, kMaxPauseMs));
         continue;
       }
       need_relist = false;
@@ -196,7 +198,9 @@ void JobCache::Run() {
         ++watch_errors_;
       }
       if (++consecutive_errors >= kErrorsBeforeRelist) need_relist = true;
-      Pause(retry_ms_);
+      // Exponential backoff while the API server keeps dropping the watch.
+      int shift = std::min(consecutive_errors - 1, 5);
+      Pause(std::min<int64_t>(retry_ms_ << shift, kMaxPauseMs));
       continue;
     }
     consecutive_errors = 0;

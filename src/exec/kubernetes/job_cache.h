@@ -3,7 +3,8 @@
 // namespace, kept in a map keyed by job id (label retrain.dev/job-id).
 //
 // The watch resumes from the last resourceVersion seen (events and bookmarks) after the server
-// ends it or it drops; a 410 Gone (HTTP status or ERROR event) triggers a fresh list, and so do
+// ends it, or after a pause (retry_ms, doubling per consecutive failure up to 30 s) when it
+// drops; a 410 Gone (HTTP status or ERROR event) triggers a fresh list, and so do
 // five dropped watches in a row. Jobs that vanish (a DELETED event, or missing from a relist)
 // keep their terminal outcome when they had one (a TTL clean-up after success stays a
 // success); otherwise they become kFailed "Kubernetes Job X was deleted outside retrain",

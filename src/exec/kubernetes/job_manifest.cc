@@ -119,10 +119,10 @@ Result<json> BuildJobManifest(const ExecSpec& spec, const std::string& job_name,
   // The root filesystem is read-only; /tmp is a writable emptyDir.
   if (!has_home) env.push_back({{"name", "HOME"}, {"value", "/tmp"}});
   if (!has_tmpdir) env.push_back({{"name", "TMPDIR"}, {"value", "/tmp"}});
-  env.push_back({{"name", "RETRAINING_CALLBACK_TOKEN"},
-                 {"valueFrom",
-                  {{"secretKeyRef",
-                    {{"name", TokenSecretName(job_name)}, {"key", kTokenSecretKey}}}}}}});
+  json secret_ref = {{"name", TokenSecretName(job_name)}, {"key", kTokenSecretKey}};
+  json token_env = {{"name", "RETRAINING_CALLBACK_TOKEN"},
+                    {"valueFrom", {{"secretKeyRef", secret_ref}}}};
+  env.push_back(token_env);
 
   json requests = json::object(), limits = json::object();
   if (!options.cpu_request.empty()) requests["cpu"] = options.cpu_request;

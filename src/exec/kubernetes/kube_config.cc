@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -46,10 +47,11 @@ std::string Resolve(const std::string& base_dir, const std::string& path) {
 
 // A named entry (cluster, context or user) of one kubeconfig document.
 YAML::Node FindNamed(const YAML::Node& doc, const char* list, const std::string& name) {
-  YAML::Node items = doc[list];
+  const YAML::Node& const_doc = doc;  // const access never inserts keys
+  YAML::Node items = const_doc[list];
   if (!items || !items.IsSequence()) return YAML::Node();
   for (const auto& item : items) {
-    if (item["name"] && item["name"].as<std::string>() == name) return item;
+    if (item.IsMap() && item["name"] && item["name"].as<std::string>() == name) return item;
   }
   return YAML::Node();
 }
@@ -81,13 +83,13 @@ Result<KubeConfig> Assemble(const std::vector<Doc>& docs, const std::string& wan
   auto find = [&](const char* list, const std::string& name) -> std::pair<YAML::Node, const Doc*> {
     for (const auto& d : docs) {
       YAML::Node n = FindNamed(d.root, list, name);
-      if (n) return {n, &d};
+      if (n.IsMap()) return {n, &d};
     }
     return {YAML::Node(), nullptr};
   };
 
   auto [ctx_entry, ctx_doc] = find("contexts", context_name);
-  if (!ctx_entry || !ctx_entry["context"])
+  if (!ctx_doc || !ctx_entry["context"].IsMap())
     return Fail(ErrorCode::kInvalidArgument,
                 "kubeconfig " + origin + " has no context named \"" + context_name + "\"");
   YAML::Node ctx = ctx_entry["context"];
@@ -95,7 +97,7 @@ Result<KubeConfig> Assemble(const std::vector<Doc>& docs, const std::string& wan
   std::string user_name = Str(ctx, "user");
 
   auto [cluster_entry, cluster_doc] = find("clusters", cluster_name);
-  if (!cluster_entry || !cluster_entry["cluster"])
+  if (!cluster_doc || !cluster_entry["cluster"].IsMap())
     return Fail(ErrorCode::kInvalidArgument, "kubeconfig " + origin + " has no cluster named \"" +
                                                  cluster_name + "\" (context \"" + context_name +
                                                  "\")");
@@ -130,7 +132,7 @@ Result<KubeConfig> Assemble(const std::vector<Doc>& docs, const std::string& wan
 
   if (user_name.empty()) return out;
   auto [user_entry, user_doc] = find("users", user_name);
-  if (!user_entry)
+  if (!user_doc)
     return Fail(ErrorCode::kInvalidArgument,
                 "kubeconfig " + origin + " has no user named \"" + user_name + "\"");
   YAML::Node user = user_entry["user"];

@@ -9,9 +9,14 @@
 // a restart are adopted: Observe reports them and Submit of the same attempt does not create a
 // second Job.
 //
-// The callback token lives in a Secret `<job name>-token` (created before the Job, then owned
-// by it through an ownerReference so the garbage collector deletes it with the Job; Cancel and
-// ListOrphans delete it explicitly as well). It is referenced by secretKeyRef and never logged.
+// The callback token lives in a Secret `<job name>-token`, created right after the Job with an
+// ownerReference to it, so the garbage collector deletes it with the Job (TTL or anyone's
+// delete) and no Secret ever exists without its Job; Cancel and ListOrphans delete it
+// explicitly as well. The pod references it by secretKeyRef (the kubelet waits for it). The
+// token is never logged and never appears in the Job.
+//
+// RBAC the executor needs in its namespace: jobs create/get/list/watch/delete, secrets
+// create/get/patch/delete (deploy/kubernetes/rbac.yaml). It never lists or reads other Secrets.
 //
 // Thread safety: every public method may be called from any thread. Destruction stops the
 // watch thread; it may block for up to watch_timeout_s while an open watch winds down.
@@ -76,7 +81,7 @@ class KubernetesExecutor final : public Executor {
   KubernetesExecutor& operator=(const KubernetesExecutor&) = delete;
 
   std::string Name() const override { return "kubernetes"; }
-  const std::string& namespace_() const;
+  const std::string& job_namespace() const;  // where the Jobs are created
 
   // Creates the Secret and the Job of spec.attempt unless that attempt's Job exists. A Job of
   // the same name labelled with the same job id is adopted (same attempt or newer) or replaced

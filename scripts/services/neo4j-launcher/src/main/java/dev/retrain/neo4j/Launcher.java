@@ -21,12 +21,13 @@ import org.neo4j.server.configuration.ServerSettings;
  * Runs a real Neo4j 5 server in this JVM for the integration tests.
  *
  * <pre>
- * java -cp ... dev.retrain.neo4j.Launcher BOLT_PORT HTTP_PORT DATA_DIR PASSWORD [TLS_DIR]
+ * java -cp ... dev.retrain.neo4j.Launcher BOLT_PORT HTTP_PORT DATA_DIR PASSWORD [--tls]
  * </pre>
  *
  * Bolt and HTTP listen on 127.0.0.1 only. Authentication is enabled; the built-in user
- * {@code neo4j} gets PASSWORD (no change required). With TLS_DIR (holding private.key and
- * public.crt), Bolt also accepts TLS connections (encryption optional). Prints
+ * {@code neo4j} gets PASSWORD (no change required). With --tls, Bolt also accepts TLS
+ * connections (encryption optional) with the self-signed certificate the harness generates for
+ * "localhost" (DATA_DIR/&lt;server&gt;/certificates/public.crt). Prints
  * "BOLT bolt://127.0.0.1:PORT" and "HTTP http://..." once the server answers, then runs until
  * the process is terminated (the shutdown hook stops the database cleanly).
  */
@@ -35,7 +36,7 @@ public final class Launcher {
 
   public static void main(String[] args) throws Exception {
     if (args.length < 4) {
-      System.err.println("usage: Launcher BOLT_PORT HTTP_PORT DATA_DIR PASSWORD [TLS_DIR]");
+      System.err.println("usage: Launcher BOLT_PORT HTTP_PORT DATA_DIR PASSWORD [--tls]");
       System.exit(2);
     }
     int boltPort = Integer.parseInt(args[0]);
@@ -56,12 +57,11 @@ public final class Launcher {
             .withConfig(
                 ServerSettings.http_enabled_modules,
                 EnumSet.allOf(ConfigurableServerModules.class));
-    if (args.length >= 5) {
+    if (args.length >= 5 && args[4].equals("--tls")) {
       SslPolicyConfig bolt = SslPolicyConfig.forScope(SslPolicyScope.BOLT);
       builder =
           builder
               .withConfig(bolt.enabled, true)
-              .withConfig(bolt.base_directory, Path.of(args[4]).toAbsolutePath())
               .withConfig(bolt.client_auth, ClientAuth.NONE)
               .withConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.OPTIONAL);
     }

@@ -1,0 +1,48 @@
+"""Reads the whole Neo4j feed with the official Python driver, with the same Cypher as the
+C++ Neo4jFeed::Scan (src/feed/neo4j/neo4j_queries.cc, window from the start to the newest
+record), turning each record's properties into JSON as the C++ feed does. Prints one FIGURE
+line per round. Usage: bench_driver.py URI USER PASSWORD"""
+import json
+import sys
+import time
+
+import neo4j
+from neo4j.time import DateTime
+
+SCAN = """CALL {
+  MATCH (n:Entity) WHERE n.updated_at >= $lo_dt AND n.updated_at <= $hi_dt
+  RETURN n, n.updated_at AS t
+  UNION ALL
+  MATCH (n:Entity) WHERE n.updated_at >= $lo_str AND n.updated_at < $hi_str
+  RETURN n, datetime(n.updated_at) AS t
+}
+WITH n, t.epochSeconds AS s, t.nanosecond AS ns, elementId(n) AS eid
+WITH n, s, ns, eid, coalesce(n.entity_type, head([l IN labels(n) WHERE l <> 'Entity'])) AS et
+RETURN s, ns, eid, et, n.ingestion_job AS job, properties(n) AS props
+ORDER BY s, ns, eid"""
+
+
+def main():
+    uri, user, password = sys.argv[1:4]
+    params = {"lo_dt": DateTime(1, 1, 1, tzinfo=__import__("datetime").timezone.utc),
+              "hi_dt": DateTime(9999, 1, 1, tzinfo=__import__("datetime").timezone.utc),
+              "lo_str": "0000", "hi_str": "9999"}
+    with neo4j.GraphDatabase.driver(uri, auth=(user, password)) as driver:
+        for rnd in range(2):
+            with driver.session(database="neo4j", fetch_size=1000) as session:
+                t0 = time.perf_counter()
+                n = 0
+                size = 0
+                for rec in session.run(SCAN, params):
+                    props = dict(rec["props"])
+                    props.pop("ingestion_job", None)
+                    props.pop("updated_at", None)
+                    size += len(json.dumps(props, default=str))
+                    n += 1
+                secs = time.perf_counter() - t0
+                print(f"FIGURE scan_python_driver neo4j=={neo4j.__version__} round={rnd} "
+                      f"records={n} seconds={secs:.3f} records_per_second={n / secs:.0f}")
+
+
+if __name__ == "__main__":
+    main()
