@@ -54,7 +54,7 @@ int RunFeedGenerate(const CommonOptions& common, const GenerateOptions& options)
 int RunFeedImport(const CommonOptions& common, const std::string& path);
 
 struct DemoOptions {
-  int jobs = 3;                  // stop after this many completed jobs
+  int jobs = 6;                  // stop after this many completed jobs
   int64_t duration_ms = 120'000; // or after this long
   int64_t batch = 30;            // records per simulated ingestion job
   int64_t interval_ms = 1'000;   // between ingestion jobs

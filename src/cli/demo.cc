@@ -7,6 +7,7 @@
 #include <atomic>
 #include <filesystem>
 #include <iostream>
+#include <iomanip>
 #include <map>
 #include <thread>
 
@@ -73,30 +74,40 @@ int RunDemo(const CommonOptions& common, const DemoOptions& o) {
     });
     watcher = std::thread([&] {
       HttpClient client;
-      std::map<std::string, std::string> seen;
+      std::map<std::string, int64_t> printed;  // job id -> last event seq shown
+      std::map<std::string, std::string> status;
       while (!done) {
         auto resp = client.Send({.method = "GET", .url = base_url + "/retraining/jobs?limit=100"});
-        if (resp && resp->status == 200) {
-          auto body = json::parse(resp->body, nullptr, false);
-          if (!body.is_discarded()) {
-            auto jobs = body["jobs"];
-            for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {
-              const auto& j = *it;
-              std::string id = j["id"], status = j["status"];
-              if (seen[id] == status) continue;
-              seen[id] = status;
-              std::cout << "job       " << id.substr(0, 8) << "  " << j["modelId"].get<std::string>() << "  "
-                        << status;
-              if (status == "pending") std::cout << "  (" << j["records"] << " records, " << j["trigger"].get<std::string>() << ")";
-              if (status == "completed" && j["metrics"].contains("auc"))
-                std::cout << "  auc=" << j["metrics"]["auc"] << " records=" << j["metrics"].value("records", 0.0);
-              if (status == "failed") std::cout << "  " << j["error"];
+        auto body = resp && resp->status == 200 ? json::parse(resp->body, nullptr, false) : json();
+        if (body.is_object()) {
+          auto jobs = body["jobs"];
+          for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {
+            const auto& j = *it;
+            std::string id = j["id"];
+            if (status[id] == j["status"] && printed.count(id)) continue;
+            auto ev = client.Send({.method = "GET", .url = base_url + "/retraining/jobs/" + id + "/events"});
+            auto events = ev && ev->status == 200 ? json::parse(ev->body, nullptr, false) : json();
+            if (!events.is_object()) continue;
+            for (const auto& e : events["events"]) {
+              int64_t seq = e["seq"];
+              if (seq <= printed[id]) continue;
+              printed[id] = seq;
+              std::cout << "job       " << id.substr(0, 8) << "  " << std::left << std::setw(20)
+                        << j["modelId"].get<std::string>() << " "
+                        << std::setw(10) << (e["status"].is_null() ? std::string("") : e["status"].get<std::string>())
+                        << (e["message"].is_null() ? std::string() : e["message"].get<std::string>());
+              if (!e["metrics"].empty()) {
+                std::cout << "  ";
+                for (const char* k : {"auc", "accuracy", "records"})
+                  if (e["metrics"].contains(k)) std::cout << " " << k << "=" << e["metrics"][k];
+              }
               std::cout << "\n";
-              if (status == "completed") ++completed;
             }
+            status[id] = j["status"];
+            if (j["status"] == "completed") ++completed;
           }
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
     });
   };
@@ -110,9 +121,12 @@ int RunDemo(const CommonOptions& common, const DemoOptions& o) {
   if (watcher.joinable()) watcher.join();
   if (rc != 0) return rc;
   std::string mlruns = cfg->experiment.tracking_uri;
-  std::cout << "\n" << completed << " jobs completed. MLflow runs: "
-            << (mlruns.find("://") == std::string::npos ? std::filesystem::absolute(cfg->ResolvePath(mlruns)).string() : mlruns)
-            << "\n";
+  bool file_store = mlruns.find("://") == std::string::npos;
+  std::string where = file_store ? std::filesystem::absolute(cfg->ResolvePath(mlruns)).string() : mlruns;
+  std::cout << "\n" << completed << " jobs completed. MLflow runs: " << where << "\n";
+  if (file_store) {
+    std::cout << "  browse them with: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri " << where << "\n";
+  }
   return completed >= o.jobs ? 0 : 1;
 }
 
