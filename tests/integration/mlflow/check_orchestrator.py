@@ -1,0 +1,100 @@
+"""retrain serve against a real MLflow server: a job triggered while MLflow is down waits in
+`pending` (no run, no failure), proceeds when MLflow returns, and ends with exactly one run that
+holds the worker's model artifact, a registered version and the `champion` alias.
+
+usage: check_orchestrator.py RETRAIN_BIN TRACKING_URI START_CMD STOP_CMD WORKDIR"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from mlflow.tracking import MlflowClient
+
+binary, uri, start_cmd, stop_cmd, work = sys.argv[1:6]
+os.makedirs(work, exist_ok=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return json.loads(r.read())
+
+
+def wait_for(pred, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            v = pred()
+        except OSError:
+            v = None
+        if v:
+            return v
+        time.sleep(0.2)
+    raise SystemExit(f"FAIL: timed out waiting for {what}")
+
+
+experiment = f"retrain-outage-{int(time.time())}-{os.getpid()}"
+config = os.path.join(work, "retrain.yaml")
+with open(config, "w") as f:
+    f.write(f"""experiment:
+  name: {experiment}
+  tags: {{owner: it}}
+store: {{path: jobs.db}}
+trigger: {{reconcileInterval: 200ms}}
+models:
+  - id: outage-model
+    minRecords: 60
+    params: {{num_round: "10"}}
+""")
+env = dict(os.environ, MLFLOW_TRACKING_URI=uri)
+data = os.path.join(work, "data")
+port = free_port()
+base = f"http://127.0.0.1:{port}"
+
+subprocess.run(stop_cmd, shell=True, check=True)
+subprocess.run([binary, "feed", "generate", "--records", "80", "--config", config, "--data-dir", data],
+               check=True, env=env, capture_output=True)
+log = open(os.path.join(work, "serve.log"), "w")
+serve = subprocess.Popen([binary, "serve", "--config", config, "--data-dir", data, "--listen", f"127.0.0.1:{port}"],
+                         env=env, stdout=log, stderr=subprocess.STDOUT)
+try:
+    wait_for(lambda: get(base + "/retraining/jobs")["jobs"], 20, "the automatic job")
+    time.sleep(3)  # several reconcile passes while MLflow is down
+    job = get(base + "/retraining/jobs")["jobs"][0]
+    assert job["status"] == "pending", job
+    assert job["mlflowRunId"] is None, job
+    print("ok: the job waits in pending while MLflow is down")
+
+    subprocess.run(start_cmd, shell=True, check=True)
+    done = wait_for(lambda: (lambda j: j if j["status"] in ("completed", "failed") else None)(
+        get(base + f"/retraining/jobs/{job['id']}")), 120, "the job to finish")
+    assert done["status"] == "completed", done
+    assert done["attempt"] == 1, done
+    print("ok: the job proceeded when MLflow returned and completed on its first attempt")
+
+    client = MlflowClient(tracking_uri=uri)
+    exp = client.get_experiment_by_name(experiment)
+    runs = wait_for(lambda: (lambda rs: rs if rs and rs[0].info.status == "FINISHED" else None)(
+        client.search_runs([exp.experiment_id], f"tags.retraining_job_id = '{job['id']}'")), 30, "the FINISHED run")
+    assert len(runs) == 1, [r.info.run_id for r in runs]
+    run = runs[0]
+    assert run.info.run_id == done["mlflowRunId"]
+    assert run.data.params["record_count"] == "80"
+    assert run.data.tags["retraining_status"] == "completed"
+    assert "auc" in run.data.metrics
+    assert [a.path for a in client.list_artifacts(run.info.run_id, "model") if a.path.endswith("model.json")]
+    version = client.get_model_version_by_alias("outage-model", "champion")
+    assert version.run_id == run.info.run_id
+    print("ok: exactly one FINISHED run with params, metrics, the model artifact and the champion alias")
+finally:
+    serve.terminate()
+    serve.wait(timeout=20)
+    log.close()
