@@ -148,6 +148,7 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   oo.models = config.models;
   oo.automatic = config.trigger.automatic;
   oo.reconcile_interval_ms = config.trigger.reconcile_interval_ms;
+  oo.heartbeat_timeout_ms = config.trigger.heartbeat_timeout_ms;
   oo.feed_wait_ms = config.feed.source == "embedded" ? 100 : config.feed.poll_interval_ms;
   oo.callback_auth = config.server.callback_auth;
   oo.callback_secret = secret;

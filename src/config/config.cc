@@ -367,7 +367,8 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& orig
     YAML::Node root = YAML::Load(yaml_text);
     if (root && !root.IsNull() && !root.IsMap()) {
       return Fail(ErrorCode::kInvalidArgument,
-                  "config: " + origin_name + " must hold a YAML mapping at the top level");
+                  "config: " + origin_name + " must hold a YAML mapping at the top level",
+                  "invalid_config");
     }
     Parse(root, ctx, &cfg);
   } catch (const ConfigError& e) {

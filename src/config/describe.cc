@@ -9,14 +9,32 @@ namespace {
 
 std::string Mask(const std::string& secret) { return secret.empty() ? "" : "********"; }
 
-// postgres://user:pass@host/db -> postgres://user:********@host/db
+// Masks credentials in a URL or connection string: user:pass@ in the authority, and
+// password= / token= parameters (libpq's query and keyword forms).
 std::string MaskUrl(const std::string& url) {
-  auto scheme = url.find("://");
-  auto at = url.find('@');
-  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
-  auto colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "********" + url.substr(at);
+  std::string out = url;
+  auto scheme = out.find("://");
+  auto at = out.find('@', scheme == std::string::npos ? 0 : scheme + 3);
+  if (scheme != std::string::npos && at != std::string::npos) {
+    auto colon = out.find(':', scheme + 3);
+    if (colon != std::string::npos && colon < at) out = out.substr(0, colon + 1) + "********" + out.substr(at);
+  }
+  for (const char* key : {"password=", "token=", "secret="}) {
+    size_t pos = 0;
+    while ((pos = out.find(key, pos)) != std::string::npos) {
+      bool boundary = pos == 0 || out[pos - 1] == '?' || out[pos - 1] == '&' || out[pos - 1] == ' ';
+      size_t start = pos + std::string(key).size();
+      if (!boundary) {
+        pos = start;
+        continue;
+      }
+      size_t end = out.find_first_of("& ", start);
+      if (end == std::string::npos) end = out.size();
+      out = out.substr(0, start) + "********" + out.substr(end);
+      pos = start + 8;
+    }
+  }
+  return out;
 }
 
 class Printer {
@@ -47,8 +65,8 @@ std::string Describe(const Config& c) {
   p.Line("config", c.config_path.empty() ? "(none: built-in defaults)" : c.config_path);
   p.Line("dataDir", c.data_dir);
   p.Line("experiment.name", c.experiment.name);
-  p.Line("experiment.tracking_uri", c.experiment.tracking_uri);
-  p.Line("experiment.artifact_location", c.experiment.artifact_location);
+  p.Line("experiment.tracking_uri", MaskUrl(c.experiment.tracking_uri));
+  p.Line("experiment.artifact_location", MaskUrl(c.experiment.artifact_location));
   for (const auto& [k, v] : c.experiment.tags) p.Line("experiment.tags." + k, v);
   p.Line("server.listen", c.server.host + ":" + std::to_string(c.server.port));
   p.Line("server.threads", std::to_string(c.server.threads));
@@ -63,7 +81,7 @@ std::string Describe(const Config& c) {
   p.Line("feed.path", c.feed.path);
   p.Line("feed.pollInterval", FormatDuration(c.feed.poll_interval_ms));
   p.Line("feed.settleLag", FormatDuration(c.feed.settle_lag_ms));
-  p.Line("feed.neo4j.uri", c.feed.neo4j_uri);
+  p.Line("feed.neo4j.uri", MaskUrl(c.feed.neo4j_uri));
   p.Line("feed.neo4j.user", c.feed.neo4j_user);
   p.Line("feed.neo4j.password", Mask(c.feed.neo4j_password));
   p.Line("feed.neo4j.database", c.feed.neo4j_database);

@@ -1,5 +1,6 @@
 #include "core/metrics.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -22,8 +23,8 @@ std::string Escape(const std::string& v) {
 std::string Fmt(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.17g", v);
-  return buf;
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);  // shortest round-trip form
+  return ec == std::errc() ? std::string(buf, end) : std::string("NaN");
 }
 
 std::string LabelText(const Labels& labels, const std::string& extra_key = "",

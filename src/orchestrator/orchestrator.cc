@@ -82,7 +82,7 @@ Result<Job> Orchestrator::Trigger(const std::string& model_id, TriggerKind kind,
 Result<Job> Orchestrator::CreateFor(const ModelSettings& m, TriggerKind kind,
                                     std::optional<std::string> reason, bool force,
                                     const std::optional<std::string>& idempotency_key,
-                                    bool* replayed) {
+                                    bool* replayed, UnseenSummary* unseen_out) {
   auto state = store_.GetModelState(m.id);
   if (!state) return std::unexpected(state.error());
   auto active = store_.ActiveJob(m.id);
@@ -92,6 +92,7 @@ Result<Job> Orchestrator::CreateFor(const ModelSettings& m, TriggerKind kind,
   FeedFilter filter{m.entity_types};
   auto unseen = feed_.CountUnseen(filter, state->watermark, *head);
   if (!unseen) return std::unexpected(unseen.error());
+  if (unseen_out) *unseen_out = *unseen;
   auto last = store_.LastJob(m.id);
   if (!last) return std::unexpected(last.error());
 

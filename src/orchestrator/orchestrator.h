@@ -40,6 +40,9 @@ struct OrchestratorOptions {
   bool automatic = true;                 // run the automatic trigger
   int64_t reconcile_interval_ms = 1'000;
   int64_t feed_wait_ms = 100;            // how long the trigger loop waits for feed changes
+  // A handed-over attempt with no report (event or status change) for this long is treated as
+  // lost: stopped and retried. 0 = off.
+  int64_t heartbeat_timeout_ms = 0;
   bool callback_auth = true;
   std::string callback_secret;           // signs per-attempt worker tokens; never logged
   std::string public_url;                // base URL workers use to reach the API
@@ -121,9 +124,10 @@ class Orchestrator {
   void Kick();
 
  private:
+  // `unseen`, when given, receives what the feed held for the model (also when nothing fired).
   Result<Job> CreateFor(const ModelSettings& m, TriggerKind kind, std::optional<std::string> reason,
                         bool force, const std::optional<std::string>& idempotency_key,
-                        bool* replayed);
+                        bool* replayed, UnseenSummary* unseen = nullptr);
   void ReconcileJob(const Job& job);
   Status EnsureRun(Job& job);
   Status Submit(const Job& job);

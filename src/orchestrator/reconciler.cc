@@ -167,6 +167,13 @@ Status Orchestrator::Observe(const Job& job) {
   switch (obs->phase) {
     case ExecPhase::kRunning: {
       const ModelSettings* m = FindModel(job.model_id);
+      int64_t last_sign = std::max(job.updated_at_ms, job.attempt_started_ms);
+      if (options_.heartbeat_timeout_ms > 0 && clock_.NowMs() - last_sign > options_.heartbeat_timeout_ms) {
+        (void)executor_.Cancel(job.id);
+        FailOrRetry(job, "no report from the worker for " + FormatDuration(clock_.NowMs() - last_sign) +
+                             " (heartbeatTimeout " + FormatDuration(options_.heartbeat_timeout_ms) + ")");
+        return {};
+      }
       // The executor enforces the timeout; this is the backstop for one that cannot.
       if (m && job.attempt_started_ms > 0 &&
           clock_.NowMs() - job.attempt_started_ms > m->timeout_ms + 60'000) {
@@ -311,14 +318,22 @@ void Orchestrator::TriggerOnce() {
     return;
   }
   for (const auto& m : options_.models) {
-    auto state = store_.GetModelState(m.id);
-    if (!state) continue;
-    auto unseen = feed_.CountUnseen(FeedFilter{m.entity_types}, state->watermark, *head);
-    if (unseen) metrics_.Set("retrain_unseen_records", {{"model", m.id}}, static_cast<double>(unseen->count));
-    if (!options_.automatic) continue;
-    auto job = Trigger(m.id, TriggerKind::kAutomatic, std::nullopt, false);
-    if (!job && job.error().code != ErrorCode::kFailedPrecondition) {
-      spdlog::warn("trigger: model {}: {}", m.id, job.error().message);
+    UnseenSummary unseen;
+    unseen.count = -1;
+    if (options_.automatic) {
+      // One feed count per model and pass: the trigger's own count also feeds the gauge.
+      auto job = CreateFor(m, TriggerKind::kAutomatic, std::nullopt, false, std::nullopt, nullptr, &unseen);
+      if (!job && job.error().code == ErrorCode::kAborted) {
+        job = CreateFor(m, TriggerKind::kAutomatic, std::nullopt, false, std::nullopt, nullptr, &unseen);
+      }
+      if (!job && job.error().code != ErrorCode::kFailedPrecondition) {
+        spdlog::warn("trigger: model {}: {}", m.id, job.error().message);
+      }
+    } else if (auto state = store_.GetModelState(m.id); state) {
+      if (auto u = feed_.CountUnseen(FeedFilter{m.entity_types}, state->watermark, *head); u) unseen = *u;
+    }
+    if (unseen.count >= 0) {
+      metrics_.Set("retrain_unseen_records", {{"model", m.id}}, static_cast<double>(unseen.count));
     }
   }
   metrics_.Set("retrain_loop_last_tick_timestamp_seconds", {{"loop", "trigger"}},

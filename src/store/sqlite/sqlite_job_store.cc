@@ -218,14 +218,28 @@ class SqliteJobStoreImpl final : public JobStore {
     Job job = *current;
     JobUpdate update;
     if (auto s = mutate(job, update); !s) return std::unexpected(s.error());
-    if (job.status != current->status && !CanTransition(current->status, job.status)) {
-      Error e = Fail(ErrorCode::kFailedPrecondition,
-                     "job " + id + " cannot go from " + std::string(ToString(current->status)) +
-                         " to " + std::string(ToString(job.status)),
-                     "invalid_transition").error();
-      e.With("from", std::string(ToString(current->status)));
-      e.With("to", std::string(ToString(job.status)));
-      return std::unexpected(e);
+    // The statuses the update passes through (its events, then the job's final status) must
+    // each be an allowed step from the one before.
+    JobStatus prev = current->status;
+    std::vector<JobStatus> steps;
+    for (const auto& ev : update.events)
+      if (ev.status) steps.push_back(*ev.status);
+    steps.push_back(job.status);
+    for (JobStatus next : steps) {
+      if (next == prev) continue;
+      if (!CanTransition(prev, next)) {
+        Error e = Fail(ErrorCode::kFailedPrecondition,
+                       "job " + id + " cannot go from " + std::string(ToString(prev)) + " to " +
+                           std::string(ToString(next)),
+                       "invalid_transition").error();
+        e.With("from", std::string(ToString(prev)));
+        e.With("to", std::string(ToString(next)));
+        return std::unexpected(e);
+      }
+      prev = next;
+    }
+    if (update.events.empty() && EncodeJob(job) == EncodeJob(*current)) {
+      return job;  // nothing changed: no write, updatedAt stays
     }
     int64_t now = clock_.NowMs();
     job.updated_at_ms = now;
