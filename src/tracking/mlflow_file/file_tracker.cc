@@ -1,3 +1,4 @@
+#include "tracking/run_fields.h"
 #include "tracking/mlflow_file/file_tracker.h"
 
 #include <cctype>
@@ -20,7 +21,7 @@ namespace {
 constexpr const char* kMeta = "meta.yaml";
 constexpr const char* kTrash = ".trash";
 constexpr const char* kModels = "models";
-constexpr const char* kJobTag = "retraining_job_id";
+constexpr const char* kJobTag = kRunJobTag;
 constexpr const char* kNoteTag = "mlflow.note.content";
 constexpr const char* kRunNameTag = "mlflow.runName";
 
@@ -63,38 +64,6 @@ MetaDoc ExperimentMeta(const std::string& id, const std::string& name,
   doc.SetNull("trace_location");
   doc.SetString("workspace", "default");
   return doc;
-}
-
-std::string RunName(const Job& job) {
-  return "retrain-" + job.model_id + "-" + FormatCompactUtc(job.scheduled_at_ms);
-}
-
-std::map<std::string, std::string> RunTags(const Job& job) {
-  std::map<std::string, std::string> tags = {
-      {kRunNameTag, RunName(job)},
-      {"model_id", job.model_id},
-      {kJobTag, job.id},
-      {"retraining_trigger", std::string(ToString(job.trigger))},
-      {"retraining_status", std::string(ToString(job.status))},
-  };
-  if (job.reason && !job.reason->empty()) tags["retraining_reason"] = *job.reason;
-  return tags;
-}
-
-std::map<std::string, std::string> RunParams(const Job& job) {
-  std::map<std::string, std::string> params = {
-      {"record_count", std::to_string(job.window.records)}};
-  if (job.window.start_ms) params["data_window_start"] = FormatRfc3339(*job.window.start_ms);
-  if (job.window.end_ms) params["data_window_end"] = FormatRfc3339(*job.window.end_ms);
-  if (!job.window.ingestion_jobs.empty()) {
-    std::string list;
-    for (const auto& [id, count] : job.window.ingestion_jobs) {
-      if (!list.empty()) list += ",";
-      list += id + ":" + std::to_string(count);
-    }
-    params["ingestion_jobs"] = list;
-  }
-  return params;
 }
 
 }  // namespace
@@ -278,7 +247,9 @@ Status FileTracker::CompleteRun(const std::string& exp_id, const std::string& ru
   path run_dir = path(options_.root) / exp_id / run_id;
   // The job tag first: once it exists a repeated EnsureRun finds this run and completes it.
   if (auto s = WriteIfMissing(run_dir, "tags", kJobTag, job.id); !s) return s;
-  for (const auto& [key, value] : RunTags(job)) {
+  auto tags = RunTags(job);
+  tags[kRunNameTag] = RunName(job);  // the file store keeps the run name as this tag
+  for (const auto& [key, value] : tags) {
     std::string v = mlflow_file::TruncateUtf8(value, mlflow_file::kMaxRunTagValueLength);
     if (auto s = WriteIfMissing(run_dir, "tags", key, v); !s) return s;
   }

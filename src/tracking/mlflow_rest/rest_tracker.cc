@@ -1,3 +1,4 @@
+#include "tracking/run_fields.h"
 #include "tracking/mlflow_rest/rest_tracker.h"
 
 #include <cstdlib>
@@ -12,7 +13,7 @@ using Retry = RestTracker::Impl::Retry;
 
 namespace {
 
-constexpr const char* kJobTag = "retraining_job_id";
+constexpr const char* kJobTag = kRunJobTag;
 constexpr size_t kMaxMetricsPerBatch = 1000;
 constexpr size_t kMaxParamsPerBatch = 100;
 constexpr size_t kMaxParamValue = 6000;
@@ -30,37 +31,6 @@ json KeyValueList(const std::map<std::string, std::string>& m, size_t max_value)
   json list = json::array();
   for (const auto& [k, v] : m) list.push_back({{"key", k}, {"value", Truncate(v, max_value)}});
   return list;
-}
-
-std::string RunName(const Job& job) {
-  return "retrain-" + job.model_id + "-" + FormatCompactUtc(job.scheduled_at_ms);
-}
-
-std::map<std::string, std::string> RunTags(const Job& job) {
-  std::map<std::string, std::string> tags = {
-      {"model_id", job.model_id},
-      {kJobTag, job.id},
-      {"retraining_trigger", std::string(ToString(job.trigger))},
-      {"retraining_status", std::string(ToString(job.status))},
-  };
-  if (job.reason && !job.reason->empty()) tags["retraining_reason"] = *job.reason;
-  return tags;
-}
-
-std::map<std::string, std::string> RunParams(const Job& job) {
-  std::map<std::string, std::string> params = {
-      {"record_count", std::to_string(job.window.records)}};
-  if (job.window.start_ms) params["data_window_start"] = FormatRfc3339(*job.window.start_ms);
-  if (job.window.end_ms) params["data_window_end"] = FormatRfc3339(*job.window.end_ms);
-  if (!job.window.ingestion_jobs.empty()) {
-    std::string list;
-    for (const auto& [id, count] : job.window.ingestion_jobs) {
-      if (!list.empty()) list += ",";
-      list += id + ":" + std::to_string(count);
-    }
-    params["ingestion_jobs"] = list;
-  }
-  return params;
 }
 
 // A single-quoted literal for MLflow's search filter grammar.

@@ -3,6 +3,7 @@ C++ Neo4jFeed::Scan (src/feed/neo4j/neo4j_queries.cc, window from the start to t
 record), turning each record's properties into JSON as the C++ feed does. Prints one FIGURE
 line per round. Usage: bench_driver.py URI USER PASSWORD"""
 import json
+import logging
 import sys
 import time
 
@@ -22,7 +23,34 @@ RETURN s, ns, eid, et, n.ingestion_job AS job, properties(n) AS props
 ORDER BY s, ns, eid"""
 
 
+COUNT = """CALL {
+  MATCH (n:Entity) WHERE n.updated_at >= $lo_dt AND n.updated_at <= $hi_dt
+  RETURN n, n.updated_at AS t
+  UNION ALL
+  MATCH (n:Entity) WHERE n.updated_at >= $lo_str AND n.updated_at < $hi_str
+  RETURN n, datetime(n.updated_at) AS t
+}
+WITH n, t.epochSeconds AS s, t.nanosecond AS ns, elementId(n) AS eid
+WHERE [s, ns, eid] > [$a_s, $a_ns, $a_eid] AND [s, ns, eid] <= [$b_s, $b_ns, $b_eid]
+WITH n, s, ns, eid, coalesce(n.entity_type, head([l IN labels(n) WHERE l <> 'Entity'])) AS et
+WHERE size($types) = 0 OR et IN $types
+RETURN count(*) AS c, min([s, ns]) AS first, max([s, ns, eid]) AS last"""
+
+
+def count_models(driver, params, models):
+    """The C++ feed's unseen count (same Cypher), once per model with its own type filter."""
+    window = dict(params, a_s=-(2 ** 62), a_ns=0, a_eid="", b_s=2 ** 62, b_ns=0, b_eid="")
+    with driver.session(database="neo4j") as session:
+        t0 = time.perf_counter()
+        for m in range(models):
+            session.run(COUNT, dict(window, types=[f"type-{m % 10}"])).single()
+        secs = time.perf_counter() - t0
+    print(f"FIGURE count_models_python_driver models={models} seconds={secs:.3f} "
+          f"ms_per_count={secs * 1000 / models:.1f}")
+
+
 def main():
+    logging.getLogger("neo4j").setLevel(logging.ERROR)  # deprecation notices on every count
     uri, user, password = sys.argv[1:4]
     params = {"lo_dt": DateTime(1, 1, 1, tzinfo=__import__("datetime").timezone.utc),
               "hi_dt": DateTime(9999, 1, 1, tzinfo=__import__("datetime").timezone.utc),
@@ -42,6 +70,9 @@ def main():
                 secs = time.perf_counter() - t0
                 print(f"FIGURE scan_python_driver neo4j=={neo4j.__version__} round={rnd} "
                       f"records={n} seconds={secs:.3f} records_per_second={n / secs:.0f}")
+        models = int(__import__("os").environ.get("NEO4J_BENCH_MODELS", "0"))
+        if models:
+            count_models(driver, params, models)
 
 
 if __name__ == "__main__":
