@@ -91,7 +91,8 @@ textarea{width:100%;font-family:monospace}pre{background:#f4f4f4;padding:1rem;ov
 <body>
 <h1>retrain GraphQL</h1>
 <p>GraphiQL assets were not available when this binary was built (run
-<code>scripts/web-assets</code> with access to the npm registry, then rebuild). This plain form
+<code>scripts/web-assets</code> with access to the npm registry, then re-run CMake and rebuild).
+This plain form
 sends queries to <code>POST /graphql</code>.</p>
 <form id="form">
 <p><label>Query<br><textarea id="query" rows="16"></textarea></label></p>
@@ -184,7 +185,8 @@ std::optional<Response> GraphiqlAsset(std::string_view name, const Request& requ
     r.headers.emplace_back("Cache-Control", "public, max-age=604800");
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");
     r.content_type = std::string(a.content_type);
-    if (request.Header("if-none-match") == etag) {
+    std::string if_none_match = request.Header("if-none-match");
+    if (if_none_match == "*" || if_none_match.find(etag) != std::string::npos) {
       r.status = 304;
       return r;
     }

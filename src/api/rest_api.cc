@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cmath>
 
+#include "api/cursor.h"
+#include "api/dashboard.h"
 #include "api/json_views.h"
 
 namespace retrain {
@@ -59,17 +61,6 @@ Response Invalid(const std::string& field, const std::string& message) {
   return JsonResponse(422, ErrorJson(e));
 }
 
-std::string EncodeCursor(int64_t seq) { return "s" + std::to_string(seq); }
-std::optional<int64_t> DecodeCursor(const std::string& c) {
-  if (c.size() < 2 || c[0] != 's') return std::nullopt;
-  int64_t v = 0;
-  for (size_t i = 1; i < c.size(); ++i) {
-    if (c[i] < '0' || c[i] > '9' || v > INT64_MAX / 10) return std::nullopt;
-    v = v * 10 + (c[i] - '0');
-  }
-  return v;
-}
-
 std::optional<JobStatus> ParseStatusLoose(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return ParseStatus(s);
@@ -115,11 +106,10 @@ Response RestApi::Route(const Request& r, std::string* route) {
 
   if (seg.empty()) {
     *route = "/";
-    if (!options_.dashboard) return ErrorResponse(404, "not_found", "no dashboard in this build");
-    return options_.dashboard(r);
+    return options_.dashboard ? options_.dashboard(r) : DashboardPage(r);
   }
-  if (seg[0] == "graphql" && seg.size() == 1) {
-    *route = "/graphql";
+  if (seg[0] == "graphql" && (seg.size() == 1 || (seg.size() == 3 && seg[1] == "assets"))) {
+    *route = seg.size() == 1 ? "/graphql" : "/graphql/assets/{file}";
     if (!options_.graphql) return ErrorResponse(404, "not_found", "GraphQL is not enabled");
     return options_.graphql(r);
   }

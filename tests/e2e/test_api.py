@@ -191,3 +191,13 @@ def test_idempotency_key(make_retrain, tmp_path):
     assert a.status == 202 and b.status == 202 and a.json["id"] == b.json["id"]
     assert b.headers.get("Idempotent-Replayed") == "true"
     assert len(r.jobs()) == 1
+
+
+def test_dashboard_page(make_retrain, tmp_path):
+    r = start(make_retrain, tmp_path)
+    page = r.get("/")
+    assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "<title>retrain</title>" in page.text
+    for path in ("/models", "/retraining/jobs", "/cancel", "/retrain"):
+        assert path in page.text, path
+    assert r.post("/", {}).status == 405
