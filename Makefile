@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all build test unit integration e2e demo bench clean bootstrap
+.PHONY: all build binary test unit demo bench clean bootstrap
 
 all: build
 
@@ -16,6 +16,10 @@ $(BUILD_DIR)/build.ninja: CMakeLists.txt | bootstrap
 build: bootstrap $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# Only the retrain binary (what the demo needs).
+binary: bootstrap $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target retrain
+
 # Every test: unit suites (ctest), integration suites against real services, end-to-end tests
 # of the binary over HTTP. The last line is the summary over all suites.
 test: build
@@ -24,7 +28,7 @@ test: build
 unit: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
-demo: build
+demo: binary
 	@scripts/demo $(BUILD_DIR)/src/cli/retrain
 
 bench: build
