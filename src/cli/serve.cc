@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "core/ids.h"
 #include "exec/local/local_executor.h"
+#include "feed/deferred_feed.h"
 #include "feed/open_feed.h"
 #include "http/server.h"
 #include "orchestrator/orchestrator.h"
@@ -100,7 +101,17 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   FeedOptions fo{.uri = FeedUri(config), .user = config.feed.neo4j_user,
                  .password = config.feed.neo4j_password, .settle_lag_ms = config.feed.settle_lag_ms};
   auto feed = OpenFeed(fo);
-  if (!feed) return Fatal("cannot open the feed " + fo.uri, feed.error());
+  if (!feed) {
+    ErrorCode code = feed.error().code;
+    // A feed that is down or refuses us may come back: start, report it in /readyz, retry.
+    if (code != ErrorCode::kUnavailable && code != ErrorCode::kDeadlineExceeded &&
+        code != ErrorCode::kUnauthenticated && code != ErrorCode::kPermissionDenied) {
+      return Fatal("cannot open the feed " + fo.uri, feed.error());
+    }
+    spdlog::error("the feed {} is not available: {}; retrying every second (see /readyz)", fo.uri,
+                  feed.error().message);
+    feed = std::unique_ptr<FeedSource>(std::make_unique<DeferredFeed>(fo, OpenFeed, feed.error()));
+  }
 
   TrackerOptions to;
   to.tracking_uri = config.experiment.tracking_uri;

@@ -155,6 +155,7 @@ class Orchestrator {
   std::thread trigger_thread_;
   std::thread reconcile_thread_;
   std::mutex reconcile_mu_;  // one reconcile pass at a time
+  std::string last_feed_error_;  // trigger thread only: the feed failure last logged
 };
 
 }  // namespace retrain

@@ -314,8 +314,16 @@ void Orchestrator::ReconcileOnce() {
 void Orchestrator::TriggerOnce() {
   auto head = feed_.Head();
   if (!head) {
-    spdlog::warn("trigger: the feed is unavailable: {}", head.error().message);
+    // Said once per distinct failure, not once per pass.
+    if (head.error().message != last_feed_error_) {
+      spdlog::warn("trigger: the feed is unavailable: {}", head.error().message);
+      last_feed_error_ = head.error().message;
+    }
     return;
+  }
+  if (!last_feed_error_.empty()) {
+    spdlog::info("trigger: the feed is reachable again");
+    last_feed_error_.clear();
   }
   for (const auto& m : options_.models) {
     UnseenSummary unseen;
