@@ -30,8 +30,18 @@ CURL* ThreadHandle() {
 struct Sink {
   std::string* body = nullptr;
   const std::function<bool(std::string_view)>* on_data = nullptr;
+  const std::function<bool()>* keep_going = nullptr;
   bool stopped = false;
 };
+
+int Progress(void* userdata, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* sink = static_cast<Sink*>(userdata);
+  if (sink->keep_going && *sink->keep_going && !(*sink->keep_going)()) {
+    sink->stopped = true;
+    return 1;  // aborts the transfer
+  }
+  return 0;
+}
 
 size_t WriteBody(char* ptr, size_t size, size_t nmemb, void* userdata) {
   auto* sink = static_cast<Sink*>(userdata);
@@ -87,6 +97,12 @@ Result<HttpResponse> Perform(const TlsOptions& tls, const HttpRequest& req, Sink
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, WriteHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp);
+  if (req.keep_going) {
+    sink.keep_going = &req.keep_going;
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, Progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &sink);
+  }
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
   if (!tls.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, tls.ca_file.c_str());
@@ -113,7 +129,7 @@ Result<HttpResponse> Perform(const TlsOptions& tls, const HttpRequest& req, Sink
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
 
   CURLcode rc = curl_easy_perform(c);
-  if (rc == CURLE_WRITE_ERROR && sink.stopped) rc = CURLE_OK;
+  if ((rc == CURLE_WRITE_ERROR || rc == CURLE_ABORTED_BY_CALLBACK) && sink.stopped) rc = CURLE_OK;
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     return Fail(ErrorCode::kDeadlineExceeded,
                 "request to " + req.url + " timed out after " + std::to_string(req.timeout_ms) +

@@ -26,6 +26,9 @@ struct HttpRequest {
   std::string body;
   int64_t timeout_ms = 10'000;          // whole request
   int64_t connect_timeout_ms = 3'000;
+  // Polled about once a second while the request runs (and on every chunk received); returning
+  // false ends the transfer early, like on_data returning false. Empty = run to the end.
+  std::function<bool()> keep_going;
 };
 
 struct HttpResponse {

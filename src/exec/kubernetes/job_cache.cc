@@ -190,8 +190,13 @@ void JobCache::Run() {
       std::lock_guard lock(mu_);
       ++watches_;
     }
-    auto end = client_.Watch(kJobsResource, ns_, kManagedBySelector, rv, watch_timeout_s_,
-                             [this](const std::string& t, const json& o) { return OnEvent(t, o); });
+    auto end = client_.Watch(
+        kJobsResource, ns_, kManagedBySelector, rv, watch_timeout_s_,
+        [this](const std::string& t, const json& o) { return OnEvent(t, o); },
+        [this] {
+          std::lock_guard lock(mu_);
+          return !stop_;
+        });
     if (!end) {
       {
         std::lock_guard lock(mu_);

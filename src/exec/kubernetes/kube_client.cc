@@ -224,7 +224,8 @@ Status KubeClient::DeleteObject(const KubeResource& res, const std::string& ns,
 Result<WatchEnd> KubeClient::Watch(
     const KubeResource& res, const std::string& ns, const std::string& label_selector,
     const std::string& resource_version, int timeout_s,
-    const std::function<bool(const std::string&, const json&)>& on_event) const {
+    const std::function<bool(const std::string&, const json&)>& on_event,
+    const std::function<bool()>& keep_going) const {
   std::string path = KubePath(res, ns) + "?watch=true&allowWatchBookmarks=true&timeoutSeconds=" +
                      std::to_string(timeout_s);
   if (!label_selector.empty()) path += "&labelSelector=" + UrlEncode(label_selector);
@@ -235,6 +236,7 @@ Result<WatchEnd> KubeClient::Watch(
   req.headers = Headers("");
   // The server ends the stream after timeout_s; the client limit only catches a dead peer.
   req.timeout_ms = static_cast<int64_t>(timeout_s) * 1000 + 15'000;
+  req.keep_going = keep_going;
 
   std::string buffer, error_body;
   bool stopped = false, expired = false;
@@ -286,7 +288,7 @@ Result<WatchEnd> KubeClient::Watch(
     return true;
   });
   if (expired) return WatchEnd::kExpired;
-  if (stopped) return WatchEnd::kStopped;
+  if (stopped || (keep_going && !keep_going())) return WatchEnd::kStopped;
   if (has_stream_error) return std::unexpected(stream_error);
   if (!resp) {
     // The server ends a watch at timeoutSeconds; a client-side timeout means a dead stream.

@@ -90,13 +90,15 @@ class KubeClient {
 
   // Watches the collection from `resource_version` for up to `timeout_s` seconds (server side)
   // with bookmarks enabled. on_event(type, object) is called for ADDED, MODIFIED, DELETED and
-  // BOOKMARK events in order; returning false ends the watch (kStopped). Errors: transport
-  // failures and non-410 statuses (the watch was dropped; resume it after a pause).
+  // BOOKMARK events in order; returning false ends the watch (kStopped), and so does
+  // `keep_going` returning false (polled about once a second, so a quiet watch stops promptly).
+  // Errors: transport failures and non-410 statuses (the watch was dropped; resume it after a
+  // pause).
   [[nodiscard]] Result<WatchEnd> Watch(
       const KubeResource& res, const std::string& ns, const std::string& label_selector,
       const std::string& resource_version, int timeout_s,
-      const std::function<bool(const std::string& type, const nlohmann::json& object)>& on_event)
-      const;
+      const std::function<bool(const std::string& type, const nlohmann::json& object)>& on_event,
+      const std::function<bool()>& keep_going = {}) const;
 
   // Any request against the API server with the client's credentials and retries; the body
   // is JSON text or empty. Answers any status (the caller interprets it).

