@@ -5,6 +5,8 @@
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "core/ids.h"
 #include "core/time.h"
@@ -66,6 +68,61 @@ void BM_BaselineFourBareInserts(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_BaselineFourBareInserts)->Unit(benchmark::kMicrosecond);
+
+// Many workers reporting progress at once: each benchmark thread owns a running job and posts
+// durable progress events. Argument: the store's group size (1 = a transaction per event, the
+// baseline; 64 = group commit).
+std::unique_ptr<JobStore> g_store;
+std::vector<std::string> g_ids;
+SystemClock g_clock;
+
+// Once per run, before its threads start: a fresh store and one scheduled job per thread.
+void SetUpConcurrent(const benchmark::State& state) {
+  auto path = std::filesystem::temp_directory_path() / "retrain-store-concurrent.db";
+  g_store.reset();
+  std::filesystem::remove(path);
+  g_store = std::move(*OpenSqliteJobStore(path.string(), g_clock, static_cast<size_t>(state.range(0))));
+  g_ids.clear();
+  for (int t = 0; t < state.threads(); ++t) {
+    Job job;
+    job.id = NewJobId();
+    job.model_id = "bench-" + std::to_string(t);
+    job.window.upto = "10";
+    job.window.records = 10;
+    job.scheduled_at_ms = g_clock.NowMs();
+    job.executor = "local";
+    (void)g_store->CreateJob(job, std::nullopt);
+    (void)g_store->UpdateJob(job.id, [](Job& j, JobUpdate&) -> Status {
+      j.status = JobStatus::kScheduled;
+      return {};
+    });
+    g_ids.push_back(job.id);
+  }
+}
+
+void BM_ConcurrentProgressEvents(benchmark::State& state) {
+  const std::string id = g_ids[static_cast<size_t>(state.thread_index())];
+  double p = 0;
+  for (auto _ : state) {
+    auto r = g_store->UpdateJob(id, [&](Job& j, JobUpdate& u) -> Status {
+      j.status = JobStatus::kRunning;
+      j.progress = p = p < 1 ? p + 0.001 : 0;
+      JobEvent e;
+      e.progress = j.progress;
+      u.events.push_back(e);
+      return {};
+    });
+    if (!r) state.SkipWithError(r.error().message.c_str());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ConcurrentProgressEvents)
+    ->Setup(SetUpConcurrent)
+    ->Arg(1)
+    ->Arg(64)
+    ->Threads(8)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace retrain

@@ -13,9 +13,11 @@ namespace retrain {
 class SqliteJobStore;
 
 // Opens (creating and migrating) the store at `path`. `clock` must outlive the store.
-// Errors: kUnavailable when the file cannot be opened; kFailedPrecondition when its schema is
-// newer than this binary.
+// Concurrent writes are committed together, up to `max_group` per transaction (1 = one
+// transaction per write). Errors: kUnavailable when the file cannot be opened;
+// kFailedPrecondition when its schema is newer than this binary.
 [[nodiscard]] Result<std::unique_ptr<JobStore>> OpenSqliteJobStore(const std::string& path,
-                                                                   const Clock& clock);
+                                                                   const Clock& clock,
+                                                                   size_t max_group = 64);
 
 }  // namespace retrain
