@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "core/redact.h"
 #include "core/time.h"
 #include "feed/embedded/embedded_feed.h"
 #include "http/http_client.h"
@@ -123,7 +124,7 @@ int RunDemo(const CommonOptions& common, const DemoOptions& o) {
   std::string mlruns = cfg->experiment.tracking_uri;
   bool file_store = mlruns.find("://") == std::string::npos;
   std::string where = file_store ? std::filesystem::absolute(cfg->ResolvePath(mlruns)).string() : mlruns;
-  std::cout << "\n" << completed << " jobs completed. MLflow runs: " << where << "\n";
+  std::cout << "\n" << completed << " jobs completed. MLflow runs: " << RedactUrl(where) << "\n";
   if (file_store) {
     std::cout << "  browse them with: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri " << where << "\n";
   }

@@ -12,6 +12,7 @@
 #include "api/rest_api.h"
 #include "cli/commands.h"
 #include "core/ids.h"
+#include "core/redact.h"
 #include "exec/local/local_executor.h"
 #include "feed/deferred_feed.h"
 #include "feed/open_feed.h"
@@ -101,14 +102,15 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   FeedOptions fo{.uri = FeedUri(config), .user = config.feed.neo4j_user,
                  .password = config.feed.neo4j_password, .settle_lag_ms = config.feed.settle_lag_ms};
   auto feed = OpenFeed(fo);
+  const std::string feed_shown = RedactUrl(fo.uri);
   if (!feed) {
     ErrorCode code = feed.error().code;
     // A feed that is down or refuses us may come back: start, report it in /readyz, retry.
     if (code != ErrorCode::kUnavailable && code != ErrorCode::kDeadlineExceeded &&
         code != ErrorCode::kUnauthenticated && code != ErrorCode::kPermissionDenied) {
-      return Fatal("cannot open the feed " + fo.uri, feed.error());
+      return Fatal("cannot open the feed " + feed_shown, feed.error());
     }
-    spdlog::error("the feed {} is not available: {}; retrying every second (see /readyz)", fo.uri,
+    spdlog::error("the feed {} is not available: {}; retrying every second (see /readyz)", feed_shown,
                   feed.error().message);
     feed = std::unique_ptr<FeedSource>(std::make_unique<DeferredFeed>(fo, OpenFeed, feed.error()));
   }
@@ -121,7 +123,7 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   to.experiment_tags = config.experiment.tags;
   to.base_dir = std::filesystem::absolute(config.data_dir).lexically_normal().string();
   auto tracking = OpenTracking(to);
-  if (!tracking) return Fatal("cannot open MLflow tracking at " + to.tracking_uri, tracking.error());
+  if (!tracking) return Fatal("cannot open MLflow tracking at " + RedactUrl(to.tracking_uri), tracking.error());
 
   auto executor = OpenExecutor(config, clock, **store);
   if (!executor) return Fatal("cannot start the " + config.executor.kind + " executor", executor.error());
@@ -188,8 +190,8 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
 
   orchestrator.Start();
   spdlog::info("retrain serving on {} (data dir {}, {} models, {} executor, feed {}, tracking {})",
-               base_url, config.data_dir, config.models.size(), (*executor)->Name(), fo.uri,
-               tracking->tracker->Uri());
+               base_url, config.data_dir, config.models.size(), (*executor)->Name(), feed_shown,
+               RedactUrl(tracking->tracker->Uri()));
   if (hooks.on_ready) hooks.on_ready(base_url);
   while (!g_stop && !(hooks.should_stop && hooks.should_stop())) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -1,6 +1,7 @@
 #include <sstream>
 
 #include "config/config.h"
+#include "core/redact.h"
 #include "core/time.h"
 
 namespace retrain {
@@ -8,34 +9,6 @@ namespace retrain {
 namespace {
 
 std::string Mask(const std::string& secret) { return secret.empty() ? "" : "********"; }
-
-// Masks credentials in a URL or connection string: user:pass@ in the authority, and
-// password= / token= parameters (libpq's query and keyword forms).
-std::string MaskUrl(const std::string& url) {
-  std::string out = url;
-  auto scheme = out.find("://");
-  auto at = out.find('@', scheme == std::string::npos ? 0 : scheme + 3);
-  if (scheme != std::string::npos && at != std::string::npos) {
-    auto colon = out.find(':', scheme + 3);
-    if (colon != std::string::npos && colon < at) out = out.substr(0, colon + 1) + "********" + out.substr(at);
-  }
-  for (const char* key : {"password=", "token=", "secret="}) {
-    size_t pos = 0;
-    while ((pos = out.find(key, pos)) != std::string::npos) {
-      bool boundary = pos == 0 || out[pos - 1] == '?' || out[pos - 1] == '&' || out[pos - 1] == ' ';
-      size_t start = pos + std::string(key).size();
-      if (!boundary) {
-        pos = start;
-        continue;
-      }
-      size_t end = out.find_first_of("& ", start);
-      if (end == std::string::npos) end = out.size();
-      out = out.substr(0, start) + "********" + out.substr(end);
-      pos = start + 8;
-    }
-  }
-  return out;
-}
 
 class Printer {
  public:
@@ -65,8 +38,8 @@ std::string Describe(const Config& c) {
   p.Line("config", c.config_path.empty() ? "(none: built-in defaults)" : c.config_path);
   p.Line("dataDir", c.data_dir);
   p.Line("experiment.name", c.experiment.name);
-  p.Line("experiment.tracking_uri", MaskUrl(c.experiment.tracking_uri));
-  p.Line("experiment.artifact_location", MaskUrl(c.experiment.artifact_location));
+  p.Line("experiment.tracking_uri", RedactUrl(c.experiment.tracking_uri));
+  p.Line("experiment.artifact_location", RedactUrl(c.experiment.artifact_location));
   for (const auto& [k, v] : c.experiment.tags) p.Line("experiment.tags." + k, v);
   p.Line("server.listen", c.server.host + ":" + std::to_string(c.server.port));
   p.Line("server.threads", std::to_string(c.server.threads));
@@ -76,12 +49,12 @@ std::string Describe(const Config& c) {
   p.Line("server.publicUrl", c.server.public_url);
   p.Line("store.driver", c.store.driver);
   p.Line("store.path", c.store.path);
-  if (!c.store.url.empty()) p.Line("store.url", MaskUrl(c.store.url));
+  if (!c.store.url.empty()) p.Line("store.url", RedactUrl(c.store.url));
   p.Line("feed.source", c.feed.source);
   p.Line("feed.path", c.feed.path);
   p.Line("feed.pollInterval", FormatDuration(c.feed.poll_interval_ms));
   p.Line("feed.settleLag", FormatDuration(c.feed.settle_lag_ms));
-  p.Line("feed.neo4j.uri", MaskUrl(c.feed.neo4j_uri));
+  p.Line("feed.neo4j.uri", RedactUrl(c.feed.neo4j_uri));
   p.Line("feed.neo4j.user", c.feed.neo4j_user);
   p.Line("feed.neo4j.password", Mask(c.feed.neo4j_password));
   p.Line("feed.neo4j.database", c.feed.neo4j_database);

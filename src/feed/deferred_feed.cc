@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "core/redact.h"
+
 namespace retrain {
 
 DeferredFeed::DeferredFeed(FeedOptions options, Opener open, Error first_error, int64_t retry_ms)
@@ -64,7 +66,7 @@ bool DeferredFeed::WaitForChange(int64_t timeout_ms) {
   return false;
 }
 
-std::string DeferredFeed::Uri() const { return options_.uri; }
+std::string DeferredFeed::Uri() const { return RedactUrl(options_.uri); }
 
 Status DeferredFeed::Ping() {
   auto f = Get();
