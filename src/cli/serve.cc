@@ -1,10 +1,14 @@
 // `retrain serve`: the composition root. The only place that names concrete adapters.
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -76,6 +80,32 @@ Result<std::unique_ptr<Executor>> OpenExecutor(const Config& c, Clock& clock, Jo
 
 }  // namespace
 
+// One `retrain serve` per data directory: a second one would hand the same pending jobs to its
+// own executor. Holds an flock on <data dir>/serve.lock for the life of the process (the kernel
+// drops it when the process dies, however it dies). Returns the fd, or -1 with *why set.
+int LockDataDir(const std::string& data_dir, std::string* why) {
+  std::string path = (std::filesystem::path(data_dir) / "serve.lock").string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    *why = "cannot open " + path + ": " + std::strerror(errno);
+    return -1;
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {0};
+    ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+    std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "unknown";
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    *why = "another retrain serve (pid " + pid + ") is using the data directory " + data_dir;
+    ::close(fd);
+    return -1;
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    // The lock holds regardless; the pid is only there to name the holder.
+  }
+  return fd;
+}
+
 std::string SelfExecutable() {
   std::error_code ec;
   auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -96,6 +126,16 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
     std::cerr << "retrain: cannot create the data directory " << config.data_dir << ": " << ec.message() << "\n";
     return 1;
   }
+  std::string why;
+  int lock_fd = LockDataDir(config.data_dir, &why);
+  if (lock_fd < 0) {
+    std::cerr << "retrain: " << why << "\n";
+    return 1;
+  }
+  struct LockCloser {
+    int fd;
+    ~LockCloser() { ::close(fd); }
+  } lock_closer{lock_fd};
   auto store = OpenSqliteJobStore(config.ResolvePath(config.store.path), clock);
   if (!store) return Fatal("cannot open the job store", store.error());
 

@@ -45,3 +45,12 @@ def test_silent_worker_is_retried_then_failed(make_retrain):
 def test_worker_without_its_environment_is_a_usage_error():
     p = subprocess.run([BIN, "worker"], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert p.returncode == 2 and "RETRAINING_FEED_URI" in p.stderr
+
+
+def test_one_server_per_data_dir(make_retrain):
+    r = configure(make_retrain)
+    p = subprocess.run([BIN, "serve", "--config", str(r.config), "--data-dir", str(r.data), "--listen", "127.0.0.1:0"],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1
+    assert f"another retrain serve (pid {r.proc.pid}) is using the data directory" in p.stderr
+    assert r.get("/healthz").status == 200
