@@ -1,12 +1,11 @@
 #include "store/sqlite/sqlite_job_store.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <vector>
 
 #include "sqlite/db.h"
+#include "sqlite/group_commit.h"
 #include "store/job_codec.h"
 
 namespace retrain {
@@ -67,13 +66,13 @@ bool NeedsSync(const Job& job) { return IsTerminal(job.status) && !job.tracking_
 class SqliteJobStoreImpl final : public JobStore {
  public:
   SqliteJobStoreImpl(std::unique_ptr<Db> db, const Clock& clock, size_t max_group)
-      : max_group_(std::max<size_t>(1, max_group)), db_(std::move(db)), clock_(clock) {}
+      : db_(std::move(db)), clock_(clock), group_(*db_, mu_, max_group) {}
 
   Result<Job> CreateJob(const Job& input, const std::optional<std::string>& idem_key,
                         bool* replayed) override {
     if (replayed) *replayed = false;
     std::optional<Result<Job>> out;
-    auto s = Write([&]() -> Status {
+    auto s = group_.Write([&]() -> Status {
       out = CreateJobInTx(input, idem_key, replayed);
       if (!*out) return std::unexpected(out->error());
       return {};
@@ -85,7 +84,7 @@ class SqliteJobStoreImpl final : public JobStore {
   Result<Job> UpdateJob(const std::string& id,
                         const std::function<Status(Job&, JobUpdate&)>& mutate) override {
     std::optional<Result<Job>> out;
-    auto s = Write([&]() -> Status {
+    auto s = group_.Write([&]() -> Status {
       out = UpdateJobInTx(id, mutate);
       if (!*out) return std::unexpected(out->error());
       return {};
@@ -95,7 +94,7 @@ class SqliteJobStoreImpl final : public JobStore {
   }
 
  private:
-  // Runs inside the group's transaction (Write): mu_ held, BEGIN done, a savepoint around it.
+  // Runs inside the group's transaction (GroupCommit::Write): mu_ held, a savepoint around it.
   Result<Job> CreateJobInTx(const Job& input, const std::optional<std::string>& idem_key,
                             bool* replayed) {
     if (idem_key) {
@@ -460,68 +459,10 @@ class SqliteJobStoreImpl final : public JobStore {
     return out;
   }
 
-  // Group commit (after LevelDB's writer queue): each write waits in writers_; the one at the
-  // front becomes the leader, runs the operations of everyone queued behind it (up to
-  // max_group_) in one transaction, each under its own savepoint so that one failing operation
-  // does not undo the others, commits once (one fsync for the group) and wakes them. Nothing
-  // returns before the commit that holds it is durable.
-  struct Writer {
-    const std::function<Status()>* op;
-    Status result;
-    bool done = false;
-    std::condition_variable cv;
-  };
-  const size_t max_group_;
-
-  Status Write(const std::function<Status()>& op) {
-    Writer w{&op, {}, false, {}};
-    std::unique_lock queue(write_mu_);
-    writers_.push_back(&w);
-    w.cv.wait(queue, [&] { return w.done || writers_.front() == &w; });
-    if (w.done) return w.result;
-    std::vector<Writer*> group(writers_.begin(),
-                               writers_.begin() + std::min(writers_.size(), max_group_));
-    queue.unlock();
-    Status committed = RunGroup(group);
-    queue.lock();
-    for (Writer* member : group) {
-      writers_.pop_front();
-      if (!committed && member->result) member->result = committed;
-      if (member != &w) {
-        member->done = true;
-        member->cv.notify_one();
-      }
-    }
-    if (!writers_.empty()) writers_.front()->cv.notify_one();
-    return w.result;
-  }
-
-  // Runs each writer's operation under a savepoint in one transaction; returns the commit's
-  // status (each writer's own result is in its `result`).
-  Status RunGroup(const std::vector<Writer*>& group) {
-    std::lock_guard lock(mu_);
-    auto tx = Transaction::Begin(*db_);
-    if (!tx) {
-      for (Writer* m : group) m->result = std::unexpected(tx.error());
-      return std::unexpected(tx.error());
-    }
-    for (Writer* m : group) {
-      if (auto s = db_->Exec("SAVEPOINT w"); !s) {
-        m->result = s;
-        continue;
-      }
-      m->result = (*m->op)();
-      if (!m->result) (void)db_->Exec("ROLLBACK TO w");
-      (void)db_->Exec("RELEASE w");
-    }
-    return (*tx)->Commit();
-  }
-
-  std::mutex write_mu_;  // guards writers_ (and each Writer's result/done once queued)
-  std::deque<Writer*> writers_;
   std::mutex mu_;  // guards db_ (one connection; every method holds it for its whole transaction)
   std::unique_ptr<Db> db_;
   const Clock& clock_;
+  GroupCommit group_;  // writes (CreateJob, UpdateJob); declared after mu_ and db_, which it uses
 };
 
 }  // namespace
