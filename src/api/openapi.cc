@@ -152,6 +152,14 @@ std::string OpenApiDocument(const std::string& version) {
       {"responses", Responses("200", "the events",
                               {{"type", "object"}, {"properties", {{"events", {{"type", "array"}, {"items", Ref("Event")}}}}}},
                               {{"404", "job_not_found"}})}};
+  paths["/retraining/jobs/{jobId}/logs"]["get"] = {
+      {"summary", "The end (last MiB) of a job attempt's worker log (local executor)"},
+      {"parameters", {PathParam("jobId", "the job id"),
+                      {{"name", "attempt"}, {"in", "query"}, {"schema", {{"type", "integer"}, {"minimum", 1}}}}}},
+      {"responses", {{"200", {{"description", "the log"}, {"content", {{"text/plain", {{"schema", {{"type", "string"}}}}}}}}},
+                     {"400", {{"description", "bad attempt"}, {"content", JsonContent(Ref("Error"))}}},
+                     {"404", {{"description", "job_not_found, log_not_found or logs_unavailable"},
+                              {"content", JsonContent(Ref("Error"))}}}}}};
   paths["/retraining/jobs/{jobId}/cancel"]["post"] = {
       {"summary", "Cancel a job"},
       {"parameters", {PathParam("jobId", "the job id")}},

@@ -172,6 +172,11 @@ Response RestApi::Route(const Request& r, std::string* route) {
       if (is_get) return ListEvents(seg[2]);
       return method_not_allowed("GET, POST");
     }
+    if (seg.size() == 4 && seg[3] == "logs") {
+      *route = "/retraining/jobs/{jobId}/logs";
+      if (!is_get) return method_not_allowed("GET");
+      return WorkerLog(r, seg[2]);
+    }
     if (seg.size() == 4 && seg[3] == "cancel") {
       *route = "/retraining/jobs/{jobId}/cancel";
       if (m != "POST") return method_not_allowed("POST");
@@ -321,6 +326,35 @@ Response RestApi::CancelJob(const std::string& id) {
   auto job = orchestrator_.Cancel(id, EventSource::kApi);
   if (!job) return ErrorResponse(job.error());
   return JsonResponse(200, JobJson(*job));
+}
+
+Response RestApi::WorkerLog(const Request& r, const std::string& id) {
+  auto job = store_.GetJob(id);
+  if (!job) return ErrorResponse(job.error());
+  int attempt = job->attempt;
+  if (auto a = r.Query("attempt")) {
+    char* end = nullptr;
+    long n = std::strtol(a->c_str(), &end, 10);
+    if (a->empty() || *end != '\0' || n < 1 || n > job->attempt) {
+      return ErrorResponse(400, "invalid_filter", "attempt '" + *a + "' must be a whole number from 1 to " +
+                           std::to_string(job->attempt));
+    }
+    attempt = static_cast<int>(n);
+  }
+  if (!options_.worker_log) {
+    std::string where = job->kubernetes_job_name
+        ? "its logs are in Kubernetes: kubectl logs -n " + job->kubernetes_namespace.value_or("default") +
+              " -l job-id=" + job->id
+        : "this server does not keep worker logs";
+    return ErrorResponse(404, "logs_unavailable", "job " + job->id + " ran on the " + job->executor +
+                         " executor; " + where);
+  }
+  auto text = options_.worker_log(*job, attempt, 1 << 20);
+  if (!text) return ErrorResponse(text.error());
+  Response resp;
+  resp.content_type = "text/plain; charset=utf-8";
+  resp.body = std::move(*text);
+  return resp;
 }
 
 Response RestApi::Models() {

@@ -16,8 +16,13 @@
 
 namespace retrain {
 
+// Reads the end of a job attempt's worker log (at most `max_bytes` of its tail). Errors:
+// kNotFound when there is no such log.
+using WorkerLogReader = std::function<Result<std::string>(const Job& job, int attempt, size_t max_bytes)>;
+
 struct RestApiOptions {
   std::string version = "0.1.0";
+  WorkerLogReader worker_log;  // empty: logs live elsewhere (e.g. Kubernetes)
   Handler graphql;    // POST/GET /graphql; empty = 404
   Handler dashboard;  // GET / and its assets; empty = 404
 };
@@ -39,6 +44,7 @@ class RestApi {
   Response PostEvent(const Request& r, const std::string& id);
   Response ListEvents(const std::string& id);
   Response CancelJob(const std::string& id);
+  Response WorkerLog(const Request& r, const std::string& id);
   Response Models();
   Response Preview(const std::string& model_id);
   Response Ready();

@@ -196,6 +196,27 @@ int RunJobsWatch(const CommonOptions& c, const std::string& id, int64_t timeout_
   }
 }
 
+int RunJobsLogs(const CommonOptions& c, const std::string& id, int attempt) {
+  static HttpClient client;
+  HttpRequest req;
+  req.url = c.server + "/retraining/jobs/" + UrlEncode(id) + "/logs" +
+            (attempt > 0 ? "?attempt=" + std::to_string(attempt) : "");
+  auto resp = client.Send(req);
+  if (!resp) {
+    std::cerr << "retrain: cannot reach the retrain server at " << c.server << " (" << resp.error().message << ")\n";
+    return 1;
+  }
+  if (resp->status != 200) {
+    auto body = json::parse(resp->body, nullptr, false);
+    std::string msg = body.is_object() && body.contains("error") ? body["error"].value("message", "") : resp->body;
+    std::cerr << "retrain: " << msg << " (" << resp->status << ")\n";
+    return 1;
+  }
+  std::cout << resp->body;
+  if (!resp->body.empty() && resp->body.back() != '\n') std::cout << "\n";
+  return 0;
+}
+
 int RunCancel(const CommonOptions& c, const std::string& id) {
   auto r = Call(c, "POST", "/retraining/jobs/" + UrlEncode(id) + "/cancel");
   if (!r) return 1;

@@ -42,6 +42,7 @@ int RunJobsGet(const CommonOptions& common, const std::string& id);
 int RunJobsEvents(const CommonOptions& common, const std::string& id);
 int RunJobsWatch(const CommonOptions& common, const std::string& id, int64_t timeout_ms);
 int RunCancel(const CommonOptions& common, const std::string& id);
+int RunJobsLogs(const CommonOptions& common, const std::string& id, int attempt);
 
 struct GenerateOptions {
   int64_t records = 100;

@@ -81,7 +81,11 @@ int main(int argc, char** argv) {
   jobs_watch->add_option("ID", job_id, "job id")->required();
   int64_t watch_seconds = 3600;
   jobs_watch->add_option("--timeout", watch_seconds, "give up after this many seconds")->capture_default_str();
-  for (auto* sub : {jobs_get, jobs_events, jobs_watch}) AddServerOption(sub, &common);
+  auto* jobs_logs = jobs->add_subcommand("logs", "print the end of a job's worker log (local executor)");
+  jobs_logs->add_option("ID", job_id, "job id")->required();
+  int log_attempt = 0;
+  jobs_logs->add_option("--attempt", log_attempt, "which attempt (default: the latest)")->check(CLI::Range(1, 100));
+  for (auto* sub : {jobs_get, jobs_events, jobs_watch, jobs_logs}) AddServerOption(sub, &common);
 
   auto* cancel = app.add_subcommand("cancel", "cancel a job");
   cancel->add_option("ID", job_id, "job id")->required();
@@ -138,6 +142,7 @@ int main(int argc, char** argv) {
   if (jobs_get->parsed()) return RunJobsGet(common, job_id);
   if (jobs_events->parsed()) return RunJobsEvents(common, job_id);
   if (jobs_watch->parsed()) return RunJobsWatch(common, job_id, watch_seconds * 1000);
+  if (jobs_logs->parsed()) return RunJobsLogs(common, job_id, log_attempt);
   if (jobs->parsed()) return RunJobsList(common, filter_model, filter_status, limit);
   if (cancel->parsed()) return RunCancel(common, job_id);
   if (gen->parsed()) return RunFeedGenerate(common, gen_opts);

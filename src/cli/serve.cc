@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -79,6 +80,21 @@ Result<std::unique_ptr<Executor>> OpenExecutor(const Config& c, Clock& clock, Jo
 }
 
 }  // namespace
+
+// The last `max_bytes` of a file. Errors: kNotFound "log_not_found".
+Result<std::string> ReadTail(const std::string& path, size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) {
+    return Fail(ErrorCode::kNotFound, "no worker log at " + path + " (the attempt has not started)",
+                "log_not_found");
+  }
+  auto size = static_cast<size_t>(in.tellg());
+  size_t start = size > max_bytes ? size - max_bytes : 0;
+  in.seekg(static_cast<std::streamoff>(start));
+  std::string text(size - start, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  return text;
+}
 
 // One `retrain serve` per data directory: a second one would hand the same pending jobs to its
 // own executor. Holds an flock on <data dir>/serve.lock for the life of the process (the kernel
@@ -214,6 +230,12 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   Orchestrator orchestrator(oo, **store, **feed, **executor, tracking->tracker.get(), clock, metrics);
 
   RestApiOptions ao;
+  if (config.executor.kind == "local") {
+    ao.worker_log = [dir = config.ResolvePath("logs")](const Job& job, int attempt,
+                                                      size_t max_bytes) -> Result<std::string> {
+      return ReadTail(dir + "/" + job.id + "-attempt" + std::to_string(attempt) + ".log", max_bytes);
+    };
+  }
 #ifdef RETRAIN_HAVE_GRAPHQL
   auto graphql = MakeGraphqlHandler(orchestrator, **store);
   ao.graphql = graphql;

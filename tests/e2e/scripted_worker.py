@@ -33,6 +33,7 @@ def post(body):
     return None
 
 
+print(f"scripted worker for job {job} attempt {env.get('RETRAINING_ATTEMPT')}", flush=True)
 seen = {k: env.get(k) for k in ("RETRAINING_ATTEMPT", "RETRAINING_WINDOW_AFTER", "RETRAINING_WINDOW_UPTO",
                                  "RETRAINING_RECORD_COUNT", "MLFLOW_RUN_ID", "MODEL_ID", "DATA_WINDOW_START",
                                  "DATA_WINDOW_END", "RETRAINING_REASON", "MLFLOW_TRACKING_URI",
@@ -54,6 +55,7 @@ outcome = open(release).read().strip()
 if outcome == "complete":
     post({"status": "completed", "metrics": {"auc": 0.75, "records": float(env.get("RETRAINING_RECORD_COUNT", 0))}})
 elif outcome == "fail":
+    print("about to fail on purpose", file=sys.stderr, flush=True)
     post({"status": "failed", "error": "scripted failure"})
     sys.exit(1)
 elif outcome == "exit3":

@@ -54,3 +54,21 @@ def test_one_server_per_data_dir(make_retrain):
     assert p.returncode == 1
     assert f"another retrain serve (pid {r.proc.pid}) is using the data directory" in p.stderr
     assert r.get("/healthz").status == 200
+
+
+def test_worker_logs_through_the_api_and_cli(make_retrain):
+    r = configure(make_retrain)
+    r.generate(5)
+    job = wait_for(lambda: (r.jobs() or [None])[0], what="a job")
+    r.wait_status(job["id"], "running")
+    r.release(job["id"], "fail")
+    r.wait_status(job["id"], ("running", "failed"))
+    # maxAttempts 2: the first attempt failed; its log stays readable by attempt number
+    first = wait_for(lambda: (lambda x: x if x.status == 200 and "about to fail" in x.text else None)(
+        r.get(f"/retraining/jobs/{job['id']}/logs?attempt=1")), what="attempt 1's log")
+    assert f"scripted worker for job {job['id']} attempt 1" in first.text
+    assert first.headers["Content-Type"].startswith("text/plain")
+    cli = r.cli("jobs", "logs", job["id"], "--attempt", "1")
+    assert "about to fail on purpose" in cli.stdout
+    assert r.get(f"/retraining/jobs/{job['id']}/logs?attempt=9").status == 400
+    assert r.get("/retraining/jobs/nope/logs").json["error"]["code"] == "job_not_found"
