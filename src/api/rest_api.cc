@@ -106,7 +106,7 @@ Response RestApi::Route(const Request& r, std::string* route) {
 
   if (seg.empty()) {
     *route = "/";
-    return options_.dashboard ? options_.dashboard(r) : DashboardPage(r);
+    return DashboardPage(r);
   }
   if (seg[0] == "graphql" && (seg.size() == 1 || (seg.size() == 3 && seg[1] == "assets"))) {
     *route = seg.size() == 1 ? "/graphql" : "/graphql/assets/{file}";

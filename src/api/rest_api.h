@@ -23,8 +23,7 @@ using WorkerLogReader = std::function<Result<std::string>(const Job& job, int at
 struct RestApiOptions {
   std::string version = "0.1.0";
   WorkerLogReader worker_log;  // empty: logs live elsewhere (e.g. Kubernetes)
-  Handler graphql;    // POST/GET /graphql; empty = 404
-  Handler dashboard;  // GET / and its assets; empty = 404
+  Handler graphql;    // POST/GET /graphql and its assets; empty = 404
 };
 
 class RestApi {
