@@ -79,8 +79,6 @@ Result<std::unique_ptr<Executor>> OpenExecutor(const Config& c, Clock& clock, Jo
   return std::unique_ptr<Executor>(std::move(*e));
 }
 
-}  // namespace
-
 // The last `max_bytes` of a file. Errors: kNotFound "log_not_found".
 Result<std::string> ReadTail(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
@@ -121,6 +119,8 @@ int LockDataDir(const std::string& data_dir, std::string* why) {
   }
   return fd;
 }
+
+}  // namespace
 
 std::string SelfExecutable() {
   std::error_code ec;
