@@ -87,6 +87,15 @@ std::string JsonString(const nlohmann::json& object, const char* key) {
   return it->dump();
 }
 
+std::string FilterLiteral(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "'";
+}
+
 std::map<std::string, std::string> KeyValues(const nlohmann::json& list) {
   std::map<std::string, std::string> out;
   if (!list.is_array()) return out;

@@ -65,6 +65,8 @@ int64_t RetryAfterMs(const HttpResponse& response);
 // JSON helpers: a string field or "", a tag list [{key, value}] as a map.
 std::string JsonString(const nlohmann::json& object, const char* key);
 std::map<std::string, std::string> KeyValues(const nlohmann::json& list);
+// A single-quoted literal for MLflow's search filter grammar (runs/search, model-versions/search).
+std::string FilterLiteral(const std::string& value);
 // A double as MLflow's JSON accepts it ("NaN", "Infinity", "-Infinity" for non-finite).
 nlohmann::json JsonDouble(double value);
 

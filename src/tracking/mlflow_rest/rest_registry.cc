@@ -14,15 +14,6 @@ ModelVersion VersionOf(const json& v) {
                       JsonString(v, "source")};
 }
 
-std::string FilterLiteral(const std::string& value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "'";
-}
-
 }  // namespace
 
 Status RestTracker::EnsureRegisteredModel(const std::string& name) {

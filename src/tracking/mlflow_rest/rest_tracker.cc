@@ -33,16 +33,6 @@ json KeyValueList(const std::map<std::string, std::string>& m, size_t max_value)
   return list;
 }
 
-// A single-quoted literal for MLflow's search filter grammar.
-std::string FilterLiteral(const std::string& value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "'";
-}
-
 const char* StatusName(RunEndStatus status) {
   switch (status) {
     case RunEndStatus::kFinished: return "FINISHED";

@@ -9,32 +9,13 @@
 #include "graphql/parser.h"
 #include "graphql/validation.h"
 
+namespace retrain {
+// tests/integration/graphql/schema.graphql (CONTRACT section 5), compiled in by the build.
+extern const std::string_view kContractSdl;
+}  // namespace retrain
+
 namespace retrain::graphql::fuzz {
 namespace {
-
-constexpr std::string_view kSdl = R"(
-scalar DateTime
-enum MLRetrainingStatus { PENDING SCHEDULED RUNNING COMPLETED FAILED CANCELLED }
-type MLMetric { name: String! value: Float! }
-type MLRetrainingEvent { seq: Int! at: DateTime! status: MLRetrainingStatus progress: Float
-  message: String source: String! metrics: [MLMetric!]! }
-type MLRetrainingJob { id: ID! modelId: ID! status: MLRetrainingStatus! reason: String trigger: String!
-  records: Int! dataWindowStart: DateTime dataWindowEnd: DateTime ingestionJobs: [String!]!
-  scheduledAt: DateTime! startedAt: DateTime completedAt: DateTime executor: String!
-  kubernetesJobName: String kubernetesNamespace: String mlflowRunId: String progress: Float
-  metrics: [MLMetric!]! error: String events: [MLRetrainingEvent!]! }
-type MLModel { id: ID! minRecords: Int! unseenRecords: Int! activeJob: MLRetrainingJob
-  jobs(first: Int = 10): [MLRetrainingJob!]! }
-type Query {
-  mlRetrainingJobs(modelId: ID, status: MLRetrainingStatus, first: Int = 50, after: String): [MLRetrainingJob!]!
-  mlRetrainingJob(jobId: ID!): MLRetrainingJob
-  mlModels: [MLModel!]!
-}
-type Mutation {
-  triggerMLRetraining(modelId: ID!, reason: String, force: Boolean = false): MLRetrainingJob!
-  cancelMLRetraining(jobId: ID!): MLRetrainingJob!
-}
-)";
 
 Value Job() {
   Value job = Value::EmptyObject();
@@ -53,7 +34,7 @@ Value Job() {
 
 const Schema& FuzzSchema() {
   static const std::unique_ptr<Schema> schema = [] {
-    auto s = Schema::FromSdl(kSdl);
+    auto s = Schema::FromSdl(retrain::kContractSdl);
     auto job = [](const Value&, const Value&, Context&) -> FieldResult { return Job(); };
     auto list = [](const Value&, const Value&, Context&) -> FieldResult { return Value(Value::List{Job()}); };
     (void)(*s)->SetResolver("Query.mlRetrainingJob", job);
