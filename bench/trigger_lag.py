@@ -11,29 +11,20 @@ Each round writes exactly minRecords records and waits for the job; the lag is t
 usage: trigger_lag.py RETRAIN_BIN [ROUNDS]"""
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import datetime, timezone
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+from retrain_process import Serve, wait_for  # noqa: E402
 
 BIN = sys.argv[1]
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 15
 WORKER = [sys.executable, "-c", "import sys; sys.exit(0)"]  # exits at once; lag ends at `scheduled`
 
-
-def port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url):
-    with urllib.request.urlopen(url, timeout=5) as r:
-        return json.loads(r.read())
 
 
 def ts(text):
@@ -53,39 +44,19 @@ models:
     maxAttempts: 1
     command: {json.dumps(WORKER)}
 """)
-    p = port()
-    base = f"http://127.0.0.1:{p}"
     data = os.path.join(work, "data")
-    proc = subprocess.Popen([BIN, "serve", "--config", cfg, "--data-dir", data, "--listen", f"127.0.0.1:{p}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     lags = []
-    try:
-        for _ in range(100):
-            try:
-                get(base + "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with Serve(BIN, cfg, data, os.path.join(work, "serve.log")) as serve:
         for i in range(ROUNDS):
             write(cfg, data, i)
-            deadline = time.time() + 15
-            job = None
-            while time.time() < deadline:
-                jobs = get(base + "/retraining/jobs?limit=1")["jobs"]
-                if len(jobs) and jobs[0]["records"] and len(get(base + "/retraining/jobs?limit=500")["jobs"]) == i + 1:
-                    job = jobs[0]
-                    if job["status"] in ("completed", "failed"):
-                        break
-                time.sleep(0.05)
-            if job is None:
-                raise SystemExit(f"round {i}: no job")
-            events = get(base + f"/retraining/jobs/{job['id']}/events")["events"]
+            # This round's job, once it has ended (the worker exits at once).
+            job = wait_for(lambda: (lambda js: js[0] if len(js) == i + 1 and js[0]["status"] in ("completed", "failed")
+                                    else None)(serve.get("/retraining/jobs?limit=500")[1]["jobs"]),
+                           15, f"round {i}'s job", interval=0.05)
+            events = serve.get(f"/retraining/jobs/{job['id']}/events")[1]["events"]
             sched = next(e for e in events if e["status"] == "scheduled")
             lags.append(ts(sched["at"]) - ts(job["dataWindowEnd"]))
             time.sleep(0.2)
-    finally:
-        proc.terminate()
-        proc.wait()
     return lags
 
 

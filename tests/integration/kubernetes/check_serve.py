@@ -7,14 +7,15 @@ usage: check_serve.py RETRAIN_BIN ADMIN_KUBECONFIG FIXTURE_DIR WORKDIR"""
 import json
 import os
 import re
-import socket
 import ssl
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timezone
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
+from retrain_process import Serve, api, wait_for  # noqa: E402
 
 binary, kubeconfig, fixture, work = sys.argv[1:5]
 os.makedirs(work, exist_ok=True)
@@ -36,27 +37,6 @@ def kube(method, path, body=None, content_type="application/json"):
         return e.code, json.loads(e.read() or b"{}")
 
 
-def api(method, url):
-    req = urllib.request.Request(url, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
-
-
-def wait_for(pred, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            v = pred()
-        except OSError:
-            v = None
-        if v:
-            return v
-        time.sleep(0.2)
-    raise SystemExit(f"FAIL: timed out waiting for {what}")
-
 
 config = os.path.join(work, "retrain.yaml")
 with open(config, "w") as f:
@@ -76,14 +56,8 @@ for k in ("RETRAINING_NAMESPACE", "RETRAINING_IMAGE", "MLFLOW_TRACKING_URI", "KU
     env.pop(k, None)
 subprocess.run([binary, "feed", "generate", "--records", "60", "--config", config, "--data-dir", data],
                check=True, env=env, capture_output=True)
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-base = f"http://127.0.0.1:{port}"
-log = open(os.path.join(work, "serve.log"), "w")
-proc = subprocess.Popen([binary, "serve", "--config", config, "--data-dir", data, "--listen", f"127.0.0.1:{port}"],
-                        env=env, stdout=log, stderr=subprocess.STDOUT)
-try:
+with Serve(binary, config, data, os.path.join(work, "serve.log"), env) as serve:
+    base = serve.base
     job = wait_for(lambda: (lambda j: j if j and j["kubernetesJobName"] else None)(
         (api("GET", base + "/retraining/jobs")[1]["jobs"] or [None])[0]), 30, "a job handed to Kubernetes")
     name = job["kubernetesJobName"]
@@ -128,7 +102,3 @@ try:
     wait_for(lambda: kube("GET", f"/apis/batch/v1/namespaces/{NS}/jobs/{second['kubernetesJobName']}")[0] == 404,
              30, "the cancelled job's Kubernetes Job to be deleted")
     print("ok: cancelling the second job deleted its Kubernetes Job")
-finally:
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()

@@ -3,43 +3,18 @@
 holds the worker's model artifact, a registered version and the `champion` alias.
 
 usage: check_orchestrator.py RETRAIN_BIN TRACKING_URI START_CMD STOP_CMD WORKDIR"""
-import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 from mlflow.tracking import MlflowClient
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
+from retrain_process import Serve, wait_for  # noqa: E402
+
 binary, uri, start_cmd, stop_cmd, work = sys.argv[1:6]
 os.makedirs(work, exist_ok=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url):
-    with urllib.request.urlopen(url, timeout=5) as r:
-        return json.loads(r.read())
-
-
-def wait_for(pred, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            v = pred()
-        except OSError:
-            v = None
-        if v:
-            return v
-        time.sleep(0.2)
-    raise SystemExit(f"FAIL: timed out waiting for {what}")
-
 
 experiment = f"retrain-outage-{int(time.time())}-{os.getpid()}"
 config = os.path.join(work, "retrain.yaml")
@@ -56,26 +31,21 @@ models:
 """)
 env = dict(os.environ, MLFLOW_TRACKING_URI=uri)
 data = os.path.join(work, "data")
-port = free_port()
-base = f"http://127.0.0.1:{port}"
 
 subprocess.run(stop_cmd, shell=True, check=True)
 subprocess.run([binary, "feed", "generate", "--records", "80", "--config", config, "--data-dir", data],
                check=True, env=env, capture_output=True)
-log = open(os.path.join(work, "serve.log"), "w")
-serve = subprocess.Popen([binary, "serve", "--config", config, "--data-dir", data, "--listen", f"127.0.0.1:{port}"],
-                         env=env, stdout=log, stderr=subprocess.STDOUT)
-try:
-    wait_for(lambda: get(base + "/retraining/jobs")["jobs"], 20, "the automatic job")
+with Serve(binary, config, data, os.path.join(work, "serve.log"), env) as serve:
+    wait_for(lambda: serve.get("/retraining/jobs")[1]["jobs"], 20, "the automatic job")
     time.sleep(3)  # several reconcile passes while MLflow is down
-    job = get(base + "/retraining/jobs")["jobs"][0]
+    job = serve.get("/retraining/jobs")[1]["jobs"][0]
     assert job["status"] == "pending", job
     assert job["mlflowRunId"] is None, job
     print("ok: the job waits in pending while MLflow is down")
 
     subprocess.run(start_cmd, shell=True, check=True)
     done = wait_for(lambda: (lambda j: j if j["status"] in ("completed", "failed") else None)(
-        get(base + f"/retraining/jobs/{job['id']}")), 120, "the job to finish")
+        serve.get(f"/retraining/jobs/{job['id']}")[1]), 120, "the job to finish")
     assert done["status"] == "completed", done
     assert done["attempt"] == 1, done
     print("ok: the job proceeded when MLflow returned and completed on its first attempt")
@@ -94,7 +64,3 @@ try:
     version = client.get_model_version_by_alias("outage-model", "champion")
     assert version.run_id == run.info.run_id
     print("ok: exactly one FINISHED run with params, metrics, the model artifact and the champion alias")
-finally:
-    serve.terminate()
-    serve.wait(timeout=20)
-    log.close()

@@ -10,12 +10,12 @@ import base64
 import json
 import os
 import random
-import socket
-import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
+from retrain_process import Serve, wait_for  # noqa: E402
 
 binary, bolt_uri, http_uri, password, work = sys.argv[1:6]
 os.makedirs(work, exist_ok=True)
@@ -50,32 +50,6 @@ def write_entities(n):
            rows=rows, job=f"ingest-{batch}")
 
 
-def port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=10) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
-
-
-def wait_for(pred, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            v = pred()
-        except OSError:
-            v = None
-        if v:
-            return v
-        time.sleep(0.2)
-    raise SystemExit(f"FAIL: timed out waiting for {what}")
-
 
 config = os.path.join(work, "retrain.yaml")
 with open(config, "w") as f:
@@ -91,15 +65,9 @@ models:
 
 
 def serve(pw, name):
-    p = port()
     env = dict(os.environ, NEO4J_URI=bolt_uri, NEO4J_USER="neo4j", NEO4J_PASSWORD=pw)
     env.pop("MLFLOW_TRACKING_URI", None)
-    log = open(os.path.join(work, name + ".log"), "w")
-    proc = subprocess.Popen([binary, "serve", "--config", config, "--data-dir", os.path.join(work, "data"),
-                             "--listen", f"127.0.0.1:{p}"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{p}"
-    wait_for(lambda: get(base + "/healthz")[0] == 200, 30, "retrain serve")
-    return proc, base, log
+    return Serve(binary, config, os.path.join(work, "data"), os.path.join(work, name + ".log"), env)
 
 
 # Start from an empty feed (the suites before this one wrote their own entities).
@@ -107,41 +75,31 @@ while cypher("MATCH (n:Entity) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*
     pass
 write_entities(160)
 
-proc, base, log = serve("not-the-password", "wrong")
-try:
-    status, body = get(base + "/readyz")
+with serve("not-the-password", "wrong") as s:
+    status, body = s.get("/readyz")
     assert status == 503, (status, body)
     assert "rejected the credentials" in body["error"]["details"]["feed"], body
     time.sleep(2)
-    assert get(base + "/retraining/jobs")[1]["jobs"] == []
-    assert proc.poll() is None, "serve keeps running while the feed refuses it"
-finally:
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    assert s.get("/retraining/jobs")[1]["jobs"] == []
+    assert s.proc.poll() is None, "serve keeps running while the feed refuses it"
 text = open(os.path.join(work, "wrong.log")).read()
 assert text.count("rejected the credentials") <= 3, text  # said once, not once per pass
 print("ok: wrong password -> retrain serve starts not ready; /readyz names the rejected credentials")
 
-proc, base, log = serve(password, "right")
-try:
-    wait_for(lambda: get(base + "/readyz")[0] == 200, 30, "/readyz 200")
-    job = wait_for(lambda: (get(base + "/retraining/jobs")[1]["jobs"] or [None])[0], 30, "the automatic job")
+with serve(password, "right") as s:
+    wait_for(lambda: s.get("/readyz")[0] == 200, 30, "/readyz 200")
+    job = wait_for(lambda: (s.get("/retraining/jobs")[1]["jobs"] or [None])[0], 30, "the automatic job")
     assert job["records"] == 160 and job["ingestionJobs"] == ["ingest-1"], job
     done = wait_for(lambda: (lambda j: j if j["status"] in ("completed", "failed") else None)(
-        get(base + f"/retraining/jobs/{job['id']}")[1]), 90, "the job to finish")
+        s.get(f"/retraining/jobs/{job['id']}")[1]), 90, "the job to finish")
     assert done["status"] == "completed", done
     assert done["metrics"]["records"] == 160 and 0.5 <= done["metrics"]["auc"] <= 1.0, done["metrics"]
     print(f"ok: 160 entities from Neo4j trained over Bolt by the reference worker (auc {done['metrics']['auc']:.3f})")
     write_entities(150)
-    nxt = wait_for(lambda: next((j for j in get(base + "/retraining/jobs")[1]["jobs"] if j["id"] != job["id"]), None),
+    nxt = wait_for(lambda: next((j for j in s.get("/retraining/jobs")[1]["jobs"] if j["id"] != job["id"]), None),
                    30, "the next job")
     assert nxt["records"] == 150 and nxt["ingestionJobs"] == ["ingest-2"], nxt
     done = wait_for(lambda: (lambda j: j if j["status"] in ("completed", "failed") else None)(
-        get(base + f"/retraining/jobs/{nxt['id']}")[1]), 90, "the next job to finish")
+        s.get(f"/retraining/jobs/{nxt['id']}")[1]), 90, "the next job to finish")
     assert done["status"] == "completed", done
     print("ok: the next 150 entities went to the next job only")
-finally:
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
