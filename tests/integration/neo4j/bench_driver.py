@@ -10,7 +10,9 @@ import time
 import neo4j
 from neo4j.time import DateTime
 
-SCAN = """CALL {
+# The C++ feed's window (src/feed/neo4j/neo4j_queries.cc): candidates from both representations
+# of updated_at, then the window bounds and the entity filter.
+CANDIDATES = """CALL {
   MATCH (n:Entity) WHERE n.updated_at >= $lo_dt AND n.updated_at <= $hi_dt
   RETURN n, n.updated_at AS t
   UNION ALL
@@ -18,24 +20,17 @@ SCAN = """CALL {
   RETURN n, datetime(n.updated_at) AS t
 }
 WITH n, t.epochSeconds AS s, t.nanosecond AS ns, elementId(n) AS eid
-WITH n, s, ns, eid, coalesce(n.entity_type, head([l IN labels(n) WHERE l <> 'Entity'])) AS et
+"""
+ENTITY_TYPE = "coalesce(n.entity_type, head([l IN labels(n) WHERE l <> 'Entity'])) AS et"
+
+SCAN = CANDIDATES + f"""WITH n, s, ns, eid, {ENTITY_TYPE}
 RETURN s, ns, eid, et, n.ingestion_job AS job, properties(n) AS props
 ORDER BY s, ns, eid"""
 
-
-COUNT = """CALL {
-  MATCH (n:Entity) WHERE n.updated_at >= $lo_dt AND n.updated_at <= $hi_dt
-  RETURN n, n.updated_at AS t
-  UNION ALL
-  MATCH (n:Entity) WHERE n.updated_at >= $lo_str AND n.updated_at < $hi_str
-  RETURN n, datetime(n.updated_at) AS t
-}
-WITH n, t.epochSeconds AS s, t.nanosecond AS ns, elementId(n) AS eid
-WHERE [s, ns, eid] > [$a_s, $a_ns, $a_eid] AND [s, ns, eid] <= [$b_s, $b_ns, $b_eid]
-WITH n, s, ns, eid, coalesce(n.entity_type, head([l IN labels(n) WHERE l <> 'Entity'])) AS et
+COUNT = CANDIDATES + f"""WHERE [s, ns, eid] > [$a_s, $a_ns, $a_eid] AND [s, ns, eid] <= [$b_s, $b_ns, $b_eid]
+WITH n, s, ns, eid, {ENTITY_TYPE}
 WHERE size($types) = 0 OR et IN $types
 RETURN count(*) AS c, min([s, ns]) AS first, max([s, ns, eid]) AS last"""
-
 
 def count_models(driver, params, models):
     """The C++ feed's unseen count (same Cypher), once per model with its own type filter."""
