@@ -347,12 +347,6 @@ void Parse(const YAML::Node& root, Ctx& ctx, Config* cfg) {
 
 }  // namespace
 
-const ModelSettings* Config::FindModel(std::string_view id) const {
-  for (const auto& m : models)
-    if (m.id == id) return &m;
-  return nullptr;
-}
-
 std::string Config::ResolvePath(const std::string& path) const {
   if (path.empty() || path.front() == '/') return path;
   return (std::filesystem::path(data_dir) / path).lexically_normal().string();

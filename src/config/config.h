@@ -87,7 +87,6 @@ struct Config {
   // "flag --x". Keyed by the dotted key (e.g. "models[0].minRecords").
   std::map<std::string, std::string> origins;
 
-  const ModelSettings* FindModel(std::string_view id) const;
   // data_dir joined with `path` unless `path` is absolute.
   std::string ResolvePath(const std::string& path) const;
 };

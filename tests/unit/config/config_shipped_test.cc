@@ -100,10 +100,6 @@ TEST_F(ShippedConfigTest, Models) {
   EXPECT_EQ(b.cooldown_ms, 60'000);
   EXPECT_EQ(b.timeout_ms, 30 * 60'000);
   EXPECT_EQ(b.max_attempts, 2);
-
-  EXPECT_EQ(c->FindModel("threat-scorer"), &c->models[0]);
-  EXPECT_EQ(c->FindModel("indicator-classifier"), &c->models[1]);
-  EXPECT_EQ(c->FindModel("nope"), nullptr);
 }
 
 TEST_F(ShippedConfigTest, OriginsNameFileAndLine) {
