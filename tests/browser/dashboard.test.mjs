@@ -1,6 +1,6 @@
 // The dashboard at / in headless Chromium, after graphiql.test.mjs has started a job: the
 // models and jobs tables fill from the REST API, clicking a job opens its events, and a retrain
-// request the API refuses (no unseen records left) is shown to the user with the API's reason.
+// request the API refuses (no unseen records left) is shown in the page with the API's reason until the user dismisses it.
 // Run by tests/browser/run (same environment as graphiql.test.mjs).
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -62,13 +62,18 @@ test('a refused retrain shows the API reason', async () => {
   await page.waitForFunction((id) => !document.querySelector(`#models button[data-trigger="${id}"]`).disabled,
                               model, { timeout: 60000 });
   const answer = await (await fetch(`${base}/models/${model}/trigger-preview`)).json();
-  const dialog = page.waitForEvent('dialog');
-  await page.locator(`#models button[data-trigger="${model}"]`).click();
-  const d = await dialog;
-  const message = d.message();
-  await d.dismiss();
   if (answer.manual.wouldFire) {
     assert.fail(`expected the API to refuse; it would start a job (${JSON.stringify(answer.manual)})`);
   }
-  assert.match(message, /unseen records|active job/);
+  await page.locator(`#models button[data-trigger="${model}"]`).click();
+  const notice = page.locator('#notice');
+  await notice.waitFor({ state: 'visible' });
+  const message = await page.locator('#notice-text').innerText();
+  assert.match(message, new RegExp(`^Retrain ${model}: .*(unseen records|active job)`));
+  await page.screenshot({ path: path.join(env.SCREENSHOT_DIR, 'dashboard-3-refused.png') });
+  // Dismissing the notice hides it; the models table is still there behind it.
+  await page.locator('#notice button[data-dismiss]').click();
+  await notice.waitFor({ state: 'hidden' });
+  await page.locator('#models tbody tr').filter({ hasText: model }).waitFor();
+  assert.deepEqual(pageErrors, []);
 });
