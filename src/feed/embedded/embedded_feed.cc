@@ -51,8 +51,8 @@ std::string TypeClause(const FeedFilter& f) {
 
 // Binds the range (after, upto] and the filter's types, starting at parameter 1.
 void BindRange(Stmt& q, int64_t after, int64_t upto, const FeedFilter& f) {
-  int i = 1;
-  q.Bind(i++, after).Bind(i++, upto);
+  q.Bind(1, after).Bind(2, upto);
+  int i = 3;
   for (const auto& t : f.entity_types) q.Bind(i++, t);
 }
 

@@ -209,7 +209,9 @@ TEST(Contract, ConcurrentEnsureRunMakesOneRun) {
   auto later = Open().tracker->EnsureRun(job);
   ASSERT_TRUE(later);
   EXPECT_EQ(later->run_id, ida == idb ? ida : later->run_id);
-  if (Options().tracking_uri.starts_with("http") == false) EXPECT_EQ(ida, idb);
+  if (!Options().tracking_uri.starts_with("http")) {
+    EXPECT_EQ(ida, idb);
+  }
 }
 
 // --- faults against the real server (REST only) ---

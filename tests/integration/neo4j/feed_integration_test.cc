@@ -255,7 +255,9 @@ TEST(Failure, ServerStoppedMidStreamIsUnavailable) {
   ASSERT_TRUE(total.has_value());
   int64_t seen = 0;
   auto s = feed->Scan({{"stream"}}, "", *head, [&](const FeedRecord&) {
-    if (++seen == 500) EXPECT_EQ(testenv::Service("kill"), 0);
+    if (++seen == 500) {
+      EXPECT_EQ(testenv::Service("kill"), 0);
+    }
     return true;
   });
   ASSERT_FALSE(s.has_value()) << "the scan reported a complete window after the server died";

@@ -111,7 +111,9 @@ inline void CheckOneBatch(FeedSource& feed, const FeedWriter& write, int64_t& se
     EXPECT_EQ(recs[i].payload_json.find("\"updated_at\""), std::string::npos);
     EXPECT_EQ(recs[i].payload_json.find("\"ingestion_job\""), std::string::npos);
     seqs.insert(SeqOf(recs[i].payload_json));
-    if (i > 0) EXPECT_LE(recs[i - 1].landed_at_ms, recs[i].landed_at_ms);
+    if (i > 0) {
+      EXPECT_LE(recs[i - 1].landed_at_ms, recs[i].landed_at_ms);
+    }
   }
   EXPECT_EQ(seqs.size(), 30u);
   EXPECT_EQ(recs.back().cursor, h1);
