@@ -45,6 +45,13 @@ Result<UnseenSummary> DeferredFeed::CountUnseen(const FeedFilter& filter, std::s
   return (*f)->CountUnseen(filter, after, upto);
 }
 
+Result<std::vector<UnseenSummary>> DeferredFeed::CountUnseenMany(
+    std::span<const UnseenQuery> queries, std::string_view upto) {
+  auto f = Get();
+  if (!f) return std::unexpected(f.error());
+  return (*f)->CountUnseenMany(queries, upto);
+}
+
 Result<Window> DeferredFeed::DescribeWindow(const FeedFilter& filter, std::string_view after,
                                             std::string_view upto) {
   auto f = Get();

@@ -23,6 +23,8 @@ class DeferredFeed final : public FeedSource {
   Result<std::string> Head() override;
   Result<UnseenSummary> CountUnseen(const FeedFilter& filter, std::string_view after,
                                     std::string_view upto) override;
+  Result<std::vector<UnseenSummary>> CountUnseenMany(std::span<const UnseenQuery> queries,
+                                                     std::string_view upto) override;
   Result<Window> DescribeWindow(const FeedFilter& filter, std::string_view after,
                                 std::string_view upto) override;
   Status Scan(const FeedFilter& filter, std::string_view after, std::string_view upto,

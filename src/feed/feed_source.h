@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,12 @@ struct UnseenSummary {
   std::string last_cursor;                  // cursor of the last unseen record ("" if none)
 };
 
+// One model's question to CountUnseenMany: the records matching `filter` after `after`.
+struct UnseenQuery {
+  FeedFilter filter;
+  std::string after;
+};
+
 class FeedSource {
  public:
   virtual ~FeedSource() = default;
@@ -58,6 +65,22 @@ class FeedSource {
   [[nodiscard]] virtual Result<UnseenSummary> CountUnseen(const FeedFilter& filter,
                                                           std::string_view after,
                                                           std::string_view upto) = 0;
+
+  // CountUnseen for many models at once, against one snapshot end: answer i is for queries[i].
+  // The default asks CountUnseen once per query. Feeds where a count is a round trip and a pass
+  // over the window (Neo4j) override it to read the union of the windows once, so that the
+  // trigger loop's cost does not grow with models x unseen records.
+  [[nodiscard]] virtual Result<std::vector<UnseenSummary>> CountUnseenMany(
+      std::span<const UnseenQuery> queries, std::string_view upto) {
+    std::vector<UnseenSummary> out;
+    out.reserve(queries.size());
+    for (const auto& q : queries) {
+      auto u = CountUnseen(q.filter, q.after, upto);
+      if (!u) return std::unexpected(u.error());
+      out.push_back(std::move(*u));
+    }
+    return out;
+  }
 
   // Describes the window (after, upto] for `filter`: count, first/last landing times and the
   // ingestion jobs it covers with their record counts. `after`/`upto` are copied into the result.

@@ -82,16 +82,20 @@ Result<Job> Orchestrator::Trigger(const std::string& model_id, TriggerKind kind,
 Result<Job> Orchestrator::CreateFor(const ModelSettings& m, TriggerKind kind,
                                     std::optional<std::string> reason, bool force,
                                     const std::optional<std::string>& idempotency_key,
-                                    bool* replayed, UnseenSummary* unseen_out) {
+                                    bool* replayed, UnseenSummary* unseen_out,
+                                    const CountedUnseen* counted) {
   auto state = store_.GetModelState(m.id);
   if (!state) return std::unexpected(state.error());
   auto active = store_.ActiveJob(m.id);
   if (!active) return std::unexpected(active.error());
-  auto head = feed_.Head();
-  if (!head) return std::unexpected(head.error());
   FeedFilter filter{m.entity_types};
-  auto unseen = feed_.CountUnseen(filter, state->watermark, *head);
-  if (!unseen) return std::unexpected(unseen.error());
+  Result<UnseenSummary> unseen = counted ? counted->unseen : UnseenSummary{};
+  if (!counted || counted->watermark != state->watermark) {
+    auto head = feed_.Head();
+    if (!head) return std::unexpected(head.error());
+    unseen = feed_.CountUnseen(filter, state->watermark, *head);
+    if (!unseen) return std::unexpected(unseen.error());
+  }
   if (unseen_out) *unseen_out = *unseen;
   auto last = store_.LastJob(m.id);
   if (!last) return std::unexpected(last.error());
@@ -312,15 +316,23 @@ Result<TriggerPreview> Orchestrator::Preview(const std::string& model_id) {
 Result<std::vector<ModelOverview>> Orchestrator::Overview() {
   auto head = feed_.Head();
   if (!head) return std::unexpected(head.error());
-  std::vector<ModelOverview> out;
+  std::vector<UnseenQuery> queries;
+  queries.reserve(options_.models.size());
   for (const auto& m : options_.models) {
-    ModelOverview o;
-    o.model = &m;
     auto state = store_.GetModelState(m.id);
     if (!state) return std::unexpected(state.error());
-    auto unseen = feed_.CountUnseen(FeedFilter{m.entity_types}, state->watermark, *head);
-    if (!unseen) return std::unexpected(unseen.error());
-    o.unseen_records = unseen->count;
+    queries.push_back({FeedFilter{m.entity_types}, state->watermark});
+  }
+  // Every model in one feed call (one pass over the feed for Neo4j).
+  auto counts = feed_.CountUnseenMany(queries, *head);
+  if (!counts) return std::unexpected(counts.error());
+  std::vector<ModelOverview> out;
+  out.reserve(options_.models.size());
+  for (size_t i = 0; i < options_.models.size(); ++i) {
+    const ModelSettings& m = options_.models[i];
+    ModelOverview o;
+    o.model = &m;
+    o.unseen_records = (*counts)[i].count;
     auto active = store_.ActiveJob(m.id);
     if (!active) return std::unexpected(active.error());
     o.active_job = *active;

@@ -124,10 +124,17 @@ class Orchestrator {
   void Kick();
 
  private:
+  // A count already made for a model (by the trigger pass, for every model at once): used when
+  // the model's watermark is still `watermark`, else the model is counted again.
+  struct CountedUnseen {
+    std::string watermark;
+    UnseenSummary unseen;
+  };
   // `unseen`, when given, receives what the feed held for the model (also when nothing fired).
   Result<Job> CreateFor(const ModelSettings& m, TriggerKind kind, std::optional<std::string> reason,
                         bool force, const std::optional<std::string>& idempotency_key,
-                        bool* replayed, UnseenSummary* unseen = nullptr);
+                        bool* replayed, UnseenSummary* unseen = nullptr,
+                        const CountedUnseen* counted = nullptr);
   void ReconcileJob(const Job& job);
   Status EnsureRun(Job& job);
   Status Submit(const Job& job);

@@ -325,24 +325,41 @@ void Orchestrator::TriggerOnce() {
     spdlog::info("trigger: the feed is reachable again");
     last_feed_error_.clear();
   }
+  // Every model's unseen records in one feed call (one pass over the feed for Neo4j).
+  std::vector<UnseenQuery> queries;
+  queries.reserve(options_.models.size());
   for (const auto& m : options_.models) {
-    UnseenSummary unseen;
-    unseen.count = -1;
+    auto state = store_.GetModelState(m.id);
+    if (!state) {
+      spdlog::warn("trigger: model {}: {}", m.id, state.error().message);
+      return;
+    }
+    queries.push_back({FeedFilter{m.entity_types}, state->watermark});
+  }
+  auto counts = feed_.CountUnseenMany(queries, *head);
+  if (!counts) {
+    if (counts.error().message != last_feed_error_) {
+      spdlog::warn("trigger: cannot count unseen records: {}", counts.error().message);
+      last_feed_error_ = counts.error().message;
+    }
+    return;
+  }
+  for (size_t i = 0; i < options_.models.size(); ++i) {
+    const ModelSettings& m = options_.models[i];
+    UnseenSummary unseen = (*counts)[i];
     if (options_.automatic) {
-      // One feed count per model and pass: the trigger's own count also feeds the gauge.
-      auto job = CreateFor(m, TriggerKind::kAutomatic, std::nullopt, false, std::nullopt, nullptr, &unseen);
+      const CountedUnseen counted{queries[i].after, (*counts)[i]};
+      auto job = CreateFor(m, TriggerKind::kAutomatic, std::nullopt, false, std::nullopt, nullptr,
+                           &unseen, &counted);
       if (!job && job.error().code == ErrorCode::kAborted) {
+        // The watermark moved or the window changed under us: count this model afresh.
         job = CreateFor(m, TriggerKind::kAutomatic, std::nullopt, false, std::nullopt, nullptr, &unseen);
       }
       if (!job && job.error().code != ErrorCode::kFailedPrecondition) {
         spdlog::warn("trigger: model {}: {}", m.id, job.error().message);
       }
-    } else if (auto state = store_.GetModelState(m.id); state) {
-      if (auto u = feed_.CountUnseen(FeedFilter{m.entity_types}, state->watermark, *head); u) unseen = *u;
     }
-    if (unseen.count >= 0) {
-      metrics_.Set("retrain_unseen_records", {{"model", m.id}}, static_cast<double>(unseen.count));
-    }
+    metrics_.Set("retrain_unseen_records", {{"model", m.id}}, static_cast<double>(unseen.count));
   }
   metrics_.Set("retrain_loop_last_tick_timestamp_seconds", {{"loop", "trigger"}},
                static_cast<double>(clock_.NowMs()) / 1000.0);

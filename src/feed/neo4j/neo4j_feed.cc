@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "feed/neo4j/neo4j_cursor.h"
@@ -244,6 +245,93 @@ Result<UnseenSummary> Neo4jFeed::CountUnseen(const FeedFilter& filter, std::stri
   if (!r) return std::unexpected(r.error());
   if (!got_row) return Fail(ErrorCode::kUnavailable, "Neo4j returned no row for a count.");
   return summary;
+}
+
+Result<std::vector<UnseenSummary>> Neo4jFeed::CountUnseenMany(
+    std::span<const UnseenQuery> queries, std::string_view upto) {
+  std::vector<UnseenSummary> out(queries.size());
+  if (upto.empty()) return out;
+  // The distinct watermarks below `upto`, in feed order: window k is (starts[k], starts[k+1]],
+  // the last one ends at `upto`.
+  std::vector<std::string> starts;
+  for (const auto& q : queries) {
+    if (q.after.empty() || q.after < upto) starts.push_back(q.after);
+  }
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  if (starts.empty()) return out;
+  bolt::List windows;
+  windows.reserve(starts.size());
+  for (size_t k = 0; k < starts.size(); ++k) {
+    std::string_view end = k + 1 < starts.size() ? std::string_view(starts[k + 1]) : upto;
+    auto params = neo4j::WindowParams({}, starts[k], end);
+    if (!params) return std::unexpected(params.error());
+    std::erase_if(*params, [](const auto& kv) { return kv.first == "types"; });
+    params->emplace_back("i", static_cast<int64_t>(k));
+    windows.emplace_back(std::move(*params));
+  }
+
+  // What a set of records adds up to; `et` is nullopt for records without an entity type.
+  struct Part {
+    int64_t count = 0;
+    std::optional<FeedPosition> first, last;
+    void Add(const Part& o) {
+      count += o.count;
+      if (o.first && (!first || Less(*o.first, *first))) first = o.first;
+      if (o.last && (!last || Less(*last, *o.last))) last = o.last;
+    }
+  };
+  using ByType = std::map<std::optional<std::string>, Part>;
+  std::vector<ByType> parts(starts.size());
+  auto r = Query(neo4j::CountByWindowQuery(), {{"windows", std::move(windows)}},
+                 [&](const bolt::List& row) {
+                   const int64_t k = IntAt(row, 0);
+                   if (k < 0 || static_cast<size_t>(k) >= parts.size()) return true;
+                   std::optional<std::string> et;
+                   if (const auto* t = row.at(1).Get<std::string>()) et = *t;
+                   Part part;
+                   part.count = IntAt(row, 2);
+                   part.first = neo4j::PositionFromList(row.at(3));
+                   part.last = neo4j::PositionFromList(row.at(4));
+                   parts[static_cast<size_t>(k)][et].Add(part);
+                   return true;
+                 });
+  if (!r) return std::unexpected(r.error());
+
+  // From the newest window back: what lies after starts[k], per entity type and in total.
+  std::vector<ByType> after(starts.size());
+  std::vector<Part> after_all(starts.size());
+  for (size_t k = starts.size(); k-- > 0;) {
+    if (k + 1 < starts.size()) {
+      after[k] = after[k + 1];
+      after_all[k] = after_all[k + 1];
+    }
+    for (const auto& [et, part] : parts[k]) {
+      after[k][et].Add(part);
+      after_all[k].Add(part);
+    }
+  }
+  for (size_t j = 0; j < queries.size(); ++j) {
+    const auto& q = queries[j];
+    if (!q.after.empty() && q.after >= upto) continue;
+    const size_t k = static_cast<size_t>(
+        std::lower_bound(starts.begin(), starts.end(), q.after) - starts.begin());
+    Part sum;
+    if (q.filter.entity_types.empty()) {
+      sum = after_all[k];
+    } else {
+      std::vector<std::string> types = q.filter.entity_types;
+      std::sort(types.begin(), types.end());
+      types.erase(std::unique(types.begin(), types.end()), types.end());
+      for (const auto& t : types) {
+        if (auto it = after[k].find(t); it != after[k].end()) sum.Add(it->second);
+      }
+    }
+    out[j].count = sum.count;
+    if (sum.first) out[j].oldest_landed_ms = ToMs(sum.first->seconds, sum.first->nanoseconds);
+    if (sum.last) out[j].last_cursor = neo4j::EncodeCursor(*sum.last);
+  }
+  return out;
 }
 
 Result<Window> Neo4jFeed::DescribeWindow(const FeedFilter& filter, std::string_view after,

@@ -61,6 +61,11 @@ class Neo4jFeed final : public FeedSource {
   Result<std::string> Head() override;
   Result<UnseenSummary> CountUnseen(const FeedFilter& filter, std::string_view after,
                                     std::string_view upto) override;
+  // One query for all: the union of the windows is cut at the distinct watermarks into
+  // consecutive windows, each read once and counted per entity type; every model's answer is
+  // then a sum over the windows it covers. Cost: one pass over (oldest watermark, upto].
+  Result<std::vector<UnseenSummary>> CountUnseenMany(std::span<const UnseenQuery> queries,
+                                                     std::string_view upto) override;
   Result<Window> DescribeWindow(const FeedFilter& filter, std::string_view after,
                                 std::string_view upto) override;
   Status Scan(const FeedFilter& filter, std::string_view after, std::string_view upto,

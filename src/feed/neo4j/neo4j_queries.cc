@@ -11,20 +11,30 @@ constexpr int64_t kDay = 86400;
 // 0001-01-01T00:00:00Z: the lower bound when a window starts at the beginning of the feed.
 constexpr int64_t kFirstSecond = -62135596800;
 
-// Candidates of the window from both representations of updated_at, with the exact bounds
-// and the entity filter applied. Binds n, s, ns, eid, et.
-constexpr std::string_view kWindow = R"(CALL {
-  MATCH (n:Entity) WHERE n.updated_at >= $lo_dt AND n.updated_at <= $hi_dt
-  RETURN n, n.updated_at AS t
-  UNION ALL
-  MATCH (n:Entity) WHERE n.updated_at >= $lo_str AND n.updated_at < $hi_str
-  RETURN n, datetime(n.updated_at) AS t
+// Candidates of a window from both representations of updated_at, with the exact bounds (and,
+// with `typed`, the entity filter $types) applied. Binds n, s, ns, eid, et. `p` is how the
+// window's parameters are reached: "$" for the query's own, "w." for a row `w` of $windows,
+// which the subqueries then import.
+std::string WindowClauses(std::string_view p, bool typed) {
+  const std::string w(p);
+  const bool row = p != "$";
+  const std::string import = row ? "WITH w\n  " : "";
+  std::string q = "CALL {\n  " + import + "MATCH (n:Entity) WHERE n.updated_at >= " + w +
+                  "lo_dt AND n.updated_at <= " + w + "hi_dt\n" +
+                  "  RETURN n, n.updated_at AS t\n"
+                  "  UNION ALL\n  " + import + "MATCH (n:Entity) WHERE n.updated_at >= " + w +
+                  "lo_str AND n.updated_at < " + w + "hi_str\n" +
+                  "  RETURN n, datetime(n.updated_at) AS t\n"
+                  "}\n"
+                  "WITH " + (row ? "w, " : "") +
+                  "n, t.epochSeconds AS s, t.nanosecond AS ns, elementId(n) AS eid\n"
+                  "WHERE [s, ns, eid] > [" + w + "a_s, " + w + "a_ns, " + w + "a_eid] AND "
+                  "[s, ns, eid] <= [" + w + "b_s, " + w + "b_ns, " + w + "b_eid]\n"
+                  "WITH n, s, ns, eid, "
+                  "coalesce(n.entity_type, head([l IN labels(n) WHERE l <> 'Entity'])) AS et\n";
+  if (typed) q += "WHERE size($types) = 0 OR et IN $types\n";
+  return q;
 }
-WITH n, t.epochSeconds AS s, t.nanosecond AS ns, elementId(n) AS eid
-WHERE [s, ns, eid] > [$a_s, $a_ns, $a_eid] AND [s, ns, eid] <= [$b_s, $b_ns, $b_eid]
-WITH n, s, ns, eid, coalesce(n.entity_type, head([l IN labels(n) WHERE l <> 'Entity'])) AS et
-WHERE size($types) = 0 OR et IN $types
-)";
 
 }  // namespace
 
@@ -65,18 +75,24 @@ Result<bolt::Dict> WindowParams(const FeedFilter& filter, std::string_view after
 }
 
 std::string CountQuery() {
-  return std::string(kWindow) +
+  return WindowClauses("$", true) +
          "RETURN count(*) AS c, min([s, ns]) AS first, max([s, ns, eid]) AS last";
 }
 
+std::string CountByWindowQuery() {
+  return "UNWIND $windows AS w\nCALL {\nWITH w\n" + WindowClauses("w.", false) +
+         "RETURN et, count(*) AS c, min([s, ns]) AS first, max([s, ns, eid]) AS last\n}\n"
+         "RETURN w.i AS i, et, c, first, last";
+}
+
 std::string DescribeQuery() {
-  return std::string(kWindow) +
+  return WindowClauses("$", true) +
          "WITH n.ingestion_job AS job, count(*) AS c, min([s, ns, eid]) AS first, "
          "max([s, ns]) AS last\nRETURN job, c, first, last ORDER BY first";
 }
 
 std::string ScanQuery() {
-  return std::string(kWindow) +
+  return WindowClauses("$", true) +
          "RETURN s, ns, eid, et, n.ingestion_job AS job, properties(n) AS props\n"
          "ORDER BY s, ns, eid";
 }

@@ -23,6 +23,10 @@ inline constexpr std::string_view kIndexName = "retrain_entity_updated_at";
 
 // RETURN c (count), first ([s, ns]), last ([s, ns, eid]) of the window.
 std::string CountQuery();
+// Counts per window and entity type for CountUnseenMany: $windows is a list of maps holding
+// WindowParams (without types) and an index i; one row per (window, entity type) present:
+// i, et, c, first ([s, ns]), last ([s, ns, eid]). Each window is read once.
+std::string CountByWindowQuery();
 // One row per ingestion job: job, c, first ([s, ns, eid]), last ([s, ns]), ordered by first.
 std::string DescribeQuery();
 // RETURN s, ns, eid, et, job, props in feed order.

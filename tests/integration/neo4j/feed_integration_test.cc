@@ -7,8 +7,10 @@
 #include <chrono>
 #include <thread>
 
-#include "../../unit/neo4j/feed_contract.h"
+#include "../../unit/feed/feed_contract.h"
+#include "feed/neo4j/neo4j_cursor.h"
 #include "feed/neo4j/neo4j_feed.h"
+#include "feed/neo4j/neo4j_queries.h"
 #include "feed/neo4j/value_json.h"
 #include "integration_env.h"
 
@@ -40,6 +42,38 @@ std::unique_ptr<bolt::BoltConnection> Writer() {
 void Write(bolt::BoltConnection& c, const std::string& q, const bolt::Dict& params) {
   auto r = c.Run(q, params, nullptr, {"neo4j"});
   ASSERT_TRUE(r.has_value()) << r.error().message;
+}
+
+// The operator names of an EXPLAIN plan (the "plan" of the query's SUCCESS metadata).
+void Operators(const bolt::Value& plan, std::vector<std::string>& out) {
+  const auto* d = plan.Get<bolt::Dict>();
+  if (d == nullptr) return;
+  for (const auto& [key, value] : *d) {
+    if (const auto* s = value.Get<std::string>(); s && key == "operatorType") out.push_back(*s);
+    if (const auto* l = value.Get<bolt::List>(); l && key == "children") {
+      for (const auto& child : *l) Operators(child, out);
+    }
+  }
+}
+
+// The plan of `cypher` reads :Entity through the updated_at range index only.
+void ExpectIndexSeeksOnly(bolt::BoltConnection& c, const std::string& cypher,
+                          const bolt::Dict& params) {
+  auto r = c.Run("EXPLAIN " + cypher, params, nullptr, {"neo4j"});
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  std::vector<std::string> ops;
+  for (const auto& [key, value] : r->metadata) {
+    if (key == "plan") Operators(value, ops);
+  }
+  std::string all;
+  for (const auto& op : ops) all += op + " ";
+  int seeks = 0;
+  for (const auto& op : ops) {
+    EXPECT_EQ(op.find("AllNodesScan"), std::string::npos) << all;
+    EXPECT_EQ(op.find("NodeByLabelScan"), std::string::npos) << all;
+    if (op.starts_with("NodeIndexSeekByRange")) ++seeks;
+  }
+  EXPECT_EQ(seeks, 2) << "expected one range seek per updated_at representation: " << all;
 }
 
 void SleepMs(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
@@ -138,6 +172,22 @@ TEST(Neo4jFeed, CreatesTheRangeIndexAndQueriesUseIt) {
                   }, {"neo4j"});
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(found, 1);
+
+  // Counting, describing and scanning a window, and counting many windows at once, seek the
+  // index instead of scanning the label.
+  const int64_t now_s = SystemClock().NowMs() / 1000;
+  const std::string a = neo4j::EncodeCursor({now_s - 3600, 0, "4:x:1"});
+  const std::string b = neo4j::EncodeCursor({now_s, 0, "4:x:2"});
+  auto params = neo4j::WindowParams({{"alpha"}}, a, b);
+  ASSERT_TRUE(params.has_value()) << params.error().message;
+  for (const auto& q : {neo4j::CountQuery(), neo4j::DescribeQuery(), neo4j::ScanQuery()}) {
+    SCOPED_TRACE(q);
+    ExpectIndexSeeksOnly(*w, q, *params);
+  }
+  auto window = neo4j::WindowParams({}, a, b);
+  ASSERT_TRUE(window.has_value());
+  window->emplace_back("i", int64_t{0});
+  ExpectIndexSeeksOnly(*w, neo4j::CountByWindowQuery(), {{"windows", bolt::List{*window, *window}}});
 }
 
 TEST(Neo4jFeed, SettleLagHoldsBackRecentRecords) {

@@ -183,6 +183,54 @@ inline void CheckContiguousWindows(FeedSource& feed, const FeedWriter& write, in
   EXPECT_EQ(alpha, 25 + 7);
 }
 
+// CountUnseenMany answers every (filter, after) exactly as CountUnseen does, whatever mix of
+// watermarks (equal, interleaved, at or past the end) and filters it is given.
+inline void CheckCountMany(FeedSource& feed, const FeedWriter& write, int64_t& seq) {
+  const std::string h0 = HeadOf(feed);
+  write(Batch(seq, 12, "contract-d", {"alpha", "beta", "gamma"}));
+  write(Batch(seq, 9, "contract-e", {"beta"}));
+  const std::string h1 = HeadOf(feed);
+  auto recs = ScanAll(feed, {}, h0, h1);
+  ASSERT_EQ(recs.size(), 21u);
+  const std::vector<std::string> afters{h0, recs[3].cursor, h0, recs[11].cursor, recs[20].cursor,
+                                        "", recs[15].cursor};
+  const std::vector<FeedFilter> filters{{}, {{"alpha"}}, {{"beta", "gamma"}}, {{"no-such-type"}},
+                                        {{"beta", "beta"}}};
+  std::vector<UnseenQuery> queries;
+  for (size_t i = 0; i < afters.size(); ++i) {
+    for (size_t j = 0; j < filters.size(); ++j) {
+      if ((i + j) % 2 == 0) queries.push_back({filters[j], afters[i]});
+    }
+  }
+  for (const std::string& upto : {h1, recs[13].cursor}) {
+    SCOPED_TRACE("upto " + upto);
+    auto many = feed.CountUnseenMany(queries, upto);
+    ASSERT_TRUE(many.has_value()) << many.error().message;
+    ASSERT_EQ(many->size(), queries.size());
+    for (size_t q = 0; q < queries.size(); ++q) {
+      auto one = feed.CountUnseen(queries[q].filter, queries[q].after, upto);
+      ASSERT_TRUE(one.has_value()) << one.error().message;
+      SCOPED_TRACE("query " + std::to_string(q) + " after '" + queries[q].after + "'");
+      EXPECT_EQ((*many)[q].count, one->count);
+      EXPECT_EQ((*many)[q].last_cursor, one->last_cursor);
+      EXPECT_EQ((*many)[q].oldest_landed_ms, one->oldest_landed_ms);
+    }
+  }
+  // Spot checks against what was written.
+  auto spot = feed.CountUnseenMany(
+      std::vector<UnseenQuery>{{{}, h0}, {{{"beta"}}, h0}, {{{"gamma"}}, recs[3].cursor}, {{}, h1}}, h1);
+  ASSERT_TRUE(spot.has_value());
+  EXPECT_EQ((*spot)[0].count, 21);
+  EXPECT_EQ((*spot)[0].last_cursor, h1);
+  EXPECT_EQ((*spot)[1].count, 4 + 9);
+  EXPECT_EQ((*spot)[2].count, 3);
+  EXPECT_EQ((*spot)[3].count, 0);
+  EXPECT_EQ((*spot)[3].last_cursor, "");
+  auto none = feed.CountUnseenMany({}, h1);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->empty());
+}
+
 inline void RunAll(FeedSource& feed, const FeedWriter& write, int64_t first_seq = 1) {
   int64_t seq = first_seq;
   {
@@ -192,6 +240,10 @@ inline void RunAll(FeedSource& feed, const FeedWriter& write, int64_t first_seq 
   {
     SCOPED_TRACE("contiguous windows");
     CheckContiguousWindows(feed, write, seq);
+  }
+  {
+    SCOPED_TRACE("many counts at once");
+    CheckCountMany(feed, write, seq);
   }
   EXPECT_TRUE(feed.Ping().has_value());
   EXPECT_FALSE(feed.Uri().empty());
