@@ -1,9 +1,12 @@
 // Figures (reported, not asserted): Scan throughput and the cost of unseen counts for many
 // models. Disabled by default; bench.sh runs it with --gtest_also_run_disabled_tests.
 // NEO4J_BENCH_RECORDS entities (default 100000) must already be in the feed (bench.sh writes
-// them); NEO4J_BENCH_MODELS models (default 50) each count with their own entity filter.
+// them); NEO4J_BENCH_MODELS models (default 50) each count with their own entity filter, one
+// call per model for NEO4J_BENCH_LOOP_MODELS of them (default 10) and all in one
+// CountUnseenMany.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "feed/neo4j/neo4j_feed.h"
@@ -46,19 +49,57 @@ TEST(Bench, DISABLED_ScanAndCountFigures) {
                 round, static_cast<long long>(n), secs, n / secs);
   }
 
-  // Unseen counts: one per model, each with its own entity-type filter, over the whole feed.
+  // Unseen counts for many models, each with its own entity-type filter, every window being
+  // the whole feed (models that never trained): one CountUnseen per model for a sample of
+  // NEO4J_BENCH_LOOP_MODELS, then all models in one CountUnseenMany.
+  const int loop_models = std::min(models, std::stoi(Env("NEO4J_BENCH_LOOP_MODELS").empty()
+                                                         ? "10" : Env("NEO4J_BENCH_LOOP_MODELS")));
+  std::vector<UnseenQuery> queries;
+  for (int m = 0; m < models; ++m) queries.push_back({FeedFilter{{"type-" + std::to_string(m % 10)}}, ""});
+  // Each query is planned once before it is timed (Neo4j caches plans by query text).
+  ASSERT_TRUE((*feed)->CountUnseen(queries[0].filter, "", *head).has_value());
+  ASSERT_TRUE((*feed)->CountUnseenMany(std::span(queries).first(1), *head).has_value());
   auto t0 = std::chrono::steady_clock::now();
   int64_t total = 0;
-  for (int m = 0; m < models; ++m) {
-    FeedFilter f{{"type-" + std::to_string(m % 10)}};
-    auto c = (*feed)->CountUnseen(f, "", *head);
+  for (int m = 0; m < loop_models; ++m) {
+    auto c = (*feed)->CountUnseen(queries[m].filter, "", *head);
     ASSERT_TRUE(c.has_value()) << c.error().message;
     total += c->count;
   }
   double secs = Seconds(t0);
-  std::printf("FIGURE count_models models=%d window=%lld seconds=%.3f ms_per_count=%.1f\n", models,
-              static_cast<long long>(records), secs, secs * 1000 / models);
+  std::printf("FIGURE count_loop_cpp models=%d window=%lld seconds=%.3f ms_per_count=%.1f\n",
+              loop_models, static_cast<long long>(records), secs, secs * 1000 / loop_models);
+  EXPECT_EQ(total, records * loop_models / 10);
+  t0 = std::chrono::steady_clock::now();
+  auto many = (*feed)->CountUnseenMany(queries, *head);
+  secs = Seconds(t0);
+  ASSERT_TRUE(many.has_value()) << many.error().message;
+  total = 0;
+  for (const auto& u : *many) total += u.count;
   EXPECT_EQ(total, records * models / 10);
+  std::printf("FIGURE count_many_cpp models=%d window=%lld watermarks=1 seconds=%.3f\n", models,
+              static_cast<long long>(records), secs);
+
+  // The same models at as many different watermarks, spread evenly over the feed.
+  std::vector<std::string> cursors;
+  const int64_t step = std::max<int64_t>(1, records / models);
+  int64_t i = 0;
+  ASSERT_TRUE((*feed)->Scan({}, "", *head, [&](const FeedRecord& r) {
+    if (i++ % step == 0 && static_cast<int>(cursors.size()) < models) cursors.push_back(r.cursor);
+    return true;
+  }).has_value());
+  for (int m = 0; m < models; ++m) queries[m].after = cursors[m % cursors.size()];
+  t0 = std::chrono::steady_clock::now();
+  many = (*feed)->CountUnseenMany(queries, *head);
+  secs = Seconds(t0);
+  ASSERT_TRUE(many.has_value()) << many.error().message;
+  std::printf("FIGURE count_many_cpp models=%d window=%lld watermarks=%zu seconds=%.3f\n", models,
+              static_cast<long long>(records), cursors.size(), secs);
+  for (int m : {0, models / 2, models - 1}) {  // spot checks against single counts
+    auto one = (*feed)->CountUnseen(queries[m].filter, queries[m].after, *head);
+    ASSERT_TRUE(one.has_value());
+    EXPECT_EQ((*many)[m].count, one->count) << "model " << m;
+  }
   // And the cheap case the trigger loop mostly sees: a small unseen window at the head.
   t0 = std::chrono::steady_clock::now();
   auto near = (*feed)->Head();
