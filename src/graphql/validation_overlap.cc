@@ -2,6 +2,7 @@
 // same field with the same arguments (unless their parents can never be the same object) and
 // must return shapes that can merge.
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -110,6 +111,14 @@ class OverlappingFieldsCanBeMerged : public Rule {
   explicit OverlappingFieldsCanBeMerged(Context& c) : c_(c) {}
   bool Enter(const NodeRef& n) override {
     if (n.kind != NodeKind::kSelectionSet) return true;
+    // Comparing fields follows fragment spreads; through a cycle of fragments that would never
+    // end. A document with one is already invalid ("Cannot spread fragment ... within itself"),
+    // so this rule says nothing about it.
+    if (!cycle_checked_) {
+      has_cycle_ = HasFragmentCycle();
+      cycle_checked_ = true;
+    }
+    if (has_cycle_) return true;
     std::vector<Conflict> conflicts;
     FindWithin(conflicts, c_.type_info().GetParentType(), n.As<ast::SelectionSet>());
     for (const auto& conflict : conflicts) {
@@ -124,6 +133,26 @@ class OverlappingFieldsCanBeMerged : public Rule {
   }
 
  private:
+  bool HasFragmentCycle() const {
+    std::map<std::string, int> state;  // 1: on the current path, 2: done
+    std::function<bool(const std::string&)> visit = [&](const std::string& name) {
+      auto [it, fresh] = state.try_emplace(name, 1);
+      if (!fresh) return it->second == 1;
+      if (const auto* f = c_.GetFragment(name)) {
+        for (const Selection* spread : c_.GetFragmentSpreads(f->selection_set)) {
+          if (visit(spread->name.value)) return true;
+        }
+      }
+      state[name] = 2;
+      return false;
+    };
+    for (const auto& def : c_.document().definitions) {
+      const auto* f = std::get_if<ast::FragmentDefinition>(&def);
+      if (f && visit(f->name.value)) return true;
+    }
+    return false;
+  }
+
   const Collected& Get(const NamedType* parent, const ast::SelectionSet& set) {
     auto it = cache_.find(&set);
     if (it != cache_.end()) return it->second;
@@ -276,6 +305,8 @@ class OverlappingFieldsCanBeMerged : public Rule {
   Context& c_;
   PairSet pairs_;
   std::map<const ast::SelectionSet*, Collected> cache_;
+  bool cycle_checked_ = false;
+  bool has_cycle_ = false;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
-// Runs the fuzz entry point (tests/fuzz/graphql) over the conformance corpus and over seeded
-// random mutations of it, for a bounded count. GRAPHQL_FUZZ_ITERATIONS overrides the count
-// (tests/fuzz/graphql/run uses it when clang's libFuzzer is not available).
+// Runs the fuzz entry point (tests/fuzz/graphql) over the conformance corpus, the inputs of past
+// findings (tests/fuzz/graphql/regressions) and seeded random mutations of them, for a bounded
+// count, in every unit run; tests/fuzz/run drives the same entry point with libFuzzer.
+// GRAPHQL_FUZZ_ITERATIONS overrides the count.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,11 +17,15 @@ namespace {
 
 std::vector<std::string> Corpus() {
   std::vector<std::string> out;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(GRAPHQL_TEST_DIR) + "/corpus")) {
-    std::ifstream in(e.path(), std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    out.push_back(ss.str());
+  // The conformance corpus and the inputs of past fuzz findings.
+  for (std::string dir : {std::string(GRAPHQL_TEST_DIR) + "/corpus",
+                          std::string(GRAPHQL_FUZZ_DIR) + "/regressions"}) {
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      std::ifstream in(e.path(), std::ios::binary);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      out.push_back(ss.str());
+    }
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -188,6 +188,14 @@ TEST_F(ValidationTest, OverlappingFields) {
                           "intentional. @1:9,1:17,1:27,1:35"));
   // Different object types may use one response name for different fields.
   EXPECT_THAT(Errors("{ search(text: \"a\") { ... on Dog { n: barkVolume } ... on Person { n: age } } }"), IsEmpty());
+  // A fragment spread within itself through nested fields: comparing its fields would follow the
+  // cycle forever (graphql-js 16 overflows its stack here); only the cycle is reported.
+  EXPECT_THAT(Errors("{ pet { ...F } } fragment F on Pet { owner { ...F owner { ...F } } }"),
+              ElementsAre("Cannot spread fragment \"F\" within itself. @1:46",
+                          "Cannot spread fragment \"F\" within itself. @1:59",
+                          "Fragment \"F\" cannot be spread here as objects of type \"Person\" can never be "
+                          "of type \"Pet\". @1:46",
+                          "Cannot query field \"owner\" on type \"Person\". @1:51"));
 }
 
 TEST_F(ValidationTest, StopsAfterMaxErrors) {
