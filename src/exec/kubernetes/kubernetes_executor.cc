@@ -6,6 +6,8 @@
 #include <set>
 
 #include "exec/kubernetes/job_cache.h"
+#include "exec/kubernetes/kube_object.h"
+#include "exec/kubernetes/pod_watch.h"
 
 namespace retrain {
 
@@ -19,26 +21,6 @@ constexpr const char* kNameTaken = "kubernetes_name_taken";
 std::string FromEnv(const std::map<std::string, std::string>& env, const char* key) {
   auto it = env.find(key);
   return it == env.end() ? "" : it->second;
-}
-
-std::string LabelOf(const json& obj, const char* key) {
-  if (!obj.contains("metadata") || !obj["metadata"].contains("labels")) return "";
-  const json& labels = obj["metadata"]["labels"];
-  return labels.is_object() ? labels.value(key, "") : "";
-}
-
-std::string MetaOf(const json& obj, const char* key) {
-  if (!obj.contains("metadata") || !obj["metadata"].is_object()) return "";
-  return obj["metadata"].value(key, "");
-}
-
-int AttemptLabel(const json& obj) {
-  try {
-    std::string a = LabelOf(obj, kAttemptLabel);
-    return a.empty() ? 1 : std::stoi(a);
-  } catch (const std::exception&) {
-    return 1;
-  }
 }
 
 bool ManagedByRetrain(const json& obj) { return LabelOf(obj, kManagedByLabel) == kManagedByValue; }
@@ -56,9 +38,11 @@ struct KubernetesExecutor::State {
   std::string ns;
   std::unique_ptr<KubeClient> client;
   std::unique_ptr<JobCache> cache;  // after client: stops (and is destroyed) before it
+  std::unique_ptr<PodWatch> pods;   // likewise
   std::mutex submit_mu;             // one Submit/Cancel at a time keeps create-or-adopt simple
 
   ~State() {
+    if (pods) pods->Stop();
     if (cache) cache->Stop();
   }
 
@@ -96,9 +80,12 @@ Result<std::unique_ptr<KubernetesExecutor>> KubernetesExecutor::Create(
   state->client = std::move(*client);
   state->cache = std::make_unique<JobCache>(*state->client, state->ns, options.watch_timeout_s,
                                             options.watch_retry_ms);
+  state->pods = std::make_unique<PodWatch>(*state->client, state->ns, options.watch_timeout_s,
+                                           options.watch_retry_ms);
   state->options = std::move(options);
   if (auto s = state->cache->Relist(); !s) return std::unexpected(s.error());
   state->cache->Start();
+  state->pods->Begin();
   return std::unique_ptr<KubernetesExecutor>(new KubernetesExecutor(std::move(state)));
 }
 
@@ -157,7 +144,7 @@ Result<SubmitResult> KubernetesExecutor::State::SubmitAs(const ExecSpec& spec,
               {}};
       return std::unexpected(e);
     }
-    if (AttemptLabel(*existing) < spec.attempt) {
+    if (AttemptOf(*existing) < spec.attempt) {
       // An earlier attempt's Job holds the name: replace it with this attempt's.
       std::string old_uid = MetaOf(*existing, "uid");
       cache->Forget(spec.job_id, old_uid);
@@ -207,6 +194,10 @@ Status KubernetesExecutor::State::EnsureSecret(const ExecSpec& spec, const std::
 Result<ExecObservation> KubernetesExecutor::Observe(const std::string& job_id) {
   auto cached = state_->cache->Find(job_id);
   if (!cached) return ExecObservation{ExecPhase::kUnknown, ""};
+  if (!cached->gone && cached->observation.phase == ExecPhase::kRunning) {
+    if (auto stuck = state_->pods->Failure(job_id, cached->attempt))
+      return ExecObservation{ExecPhase::kFailed, stuck->Describe()};
+  }
   return cached->observation;
 }
 
@@ -256,7 +247,7 @@ Result<std::vector<std::string>> KubernetesExecutor::ListOrphans(
 
 KubernetesExecutorStats KubernetesExecutor::Stats() const {
   return {state_->cache->relists(), state_->cache->watches(), state_->cache->watch_errors(),
-          state_->cache->resource_version()};
+          state_->cache->resource_version(), state_->pods->enabled()};
 }
 
 }  // namespace retrain

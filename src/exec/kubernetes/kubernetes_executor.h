@@ -7,7 +7,9 @@
 // watch resumes from the last resourceVersion when the server ends or drops it, and relists
 // when the server answers 410 Gone. At start-up a list fills the cache, so Jobs created before
 // a restart are adopted: Observe reports them and Submit of the same attempt does not create a
-// second Job.
+// second Job. A second watch of the same kind follows the worker pods (pod_watch.h), so an
+// attempt whose pod can never start (bad image, missing Secret) fails at once with the pod's
+// reason rather than at its deadline.
 //
 // The callback token lives in a Secret `<job name>-token`, created right after the Job with an
 // ownerReference to it, so the garbage collector deletes it with the Job (TTL or anyone's
@@ -16,7 +18,9 @@
 // token is never logged and never appears in the Job.
 //
 // RBAC the executor needs in its namespace: jobs create/get/list/watch/delete, secrets
-// create/get/patch/delete (deploy/kubernetes/rbac.yaml). It never lists or reads other Secrets.
+// create/get/patch/delete, pods get/list/watch (deploy/kubernetes/rbac.yaml). It never lists or
+// reads other Secrets. Without the pods permissions it logs one warning and works on without
+// detecting pods that cannot start.
 //
 // Thread safety: every public method may be called from any thread. Destruction stops the
 // watch thread; it may block for up to watch_timeout_s while an open watch winds down.
@@ -65,6 +69,7 @@ struct KubernetesExecutorStats {
   int64_t watches = 0;         // watch requests started
   int64_t watch_errors = 0;    // watches that ended with an error (dropped)
   std::string resource_version;
+  bool pod_watch = false;      // pods that cannot start are detected (pods may be listed)
 };
 
 class KubernetesExecutor final : public Executor {
@@ -94,7 +99,9 @@ class KubernetesExecutor final : public Executor {
   // From the cache: kRunning until the Job has Complete=True (kSucceeded) or Failed=True
   // (kFailed, "Kubernetes Job X failed (Reason): message"); kFailed "Kubernetes Job X was
   // deleted outside retrain" when someone else deleted it before it finished; kUnknown when no
-  // Job of this job id was seen (or it was cancelled). Never fails.
+  // Job of this job id was seen (or it was cancelled). While the Job has not finished, a pod of
+  // its attempt that cannot start (pod_status.h) makes it kFailed "Pod P cannot start container
+  // trainer: ImagePullBackOff: <kubelet message>"; the Job stays, Cancel deletes it. Never fails.
   [[nodiscard]] Result<ExecObservation> Observe(const std::string& job_id) override;
 
   // Deletes the job's Job(s) (propagationPolicy=Background) and token Secret(s); succeeds when

@@ -17,45 +17,13 @@
 #include "core/ids.h"
 #include "exec/kubernetes/job_manifest.h"
 #include "it_support.h"
+#include "yaml_json.h"
 
 namespace retrain::it {
 namespace {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
-
-// YAML -> JSON keeping the types a Kubernetes decoder would see: quoted scalars stay
-// strings, plain scalars become null/bool/int/float where they parse as one.
-json ToJson(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: {
-      json o = json::object();
-      for (const auto& kv : n) o[kv.first.as<std::string>()] = ToJson(kv.second);
-      return o;
-    }
-    case YAML::NodeType::Sequence: {
-      json a = json::array();
-      for (const auto& v : n) a.push_back(ToJson(v));
-      return a;
-    }
-    case YAML::NodeType::Scalar: {
-      std::string s = n.Scalar();
-      if (n.Tag() == "!") return s;  // quoted
-      if (s == "true") return true;
-      if (s == "false") return false;
-      if (s == "null" || s == "~") return nullptr;
-      try {
-        size_t pos = 0;
-        long long v = std::stoll(s, &pos);
-        if (pos == s.size()) return v;
-      } catch (const std::exception&) {
-      }
-      return s;
-    }
-    default:
-      return nullptr;
-  }
-}
 
 std::optional<KubeResource> ResourceFor(const std::string& api_version, const std::string& kind) {
   static const std::map<std::string, KubeResource> kinds = {
