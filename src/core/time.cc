@@ -147,7 +147,11 @@ std::optional<int64_t> ParseDurationMs(std::string_view s) {
     else if (unit == "h") mult = 3'600'000;
     else if (unit == "d") mult = 86'400'000;
     else return std::nullopt;
-    total += n * mult;
+    int64_t part = 0;
+    // Larger than int64 milliseconds (~292 million years) is not a duration.
+    if (__builtin_mul_overflow(n, mult, &part) || __builtin_add_overflow(total, part, &total)) {
+      return std::nullopt;
+    }
   }
   return total;
 }

@@ -125,7 +125,9 @@ TEST(ParseDurationMsTest, CompoundAndBareSeconds) {
 
 TEST(ParseDurationMsTest, RejectsMalformed) {
   for (const char* bad : {"", "5 minutes", "5min", "-5s", "-5", "5x", "ms", "s", "1.5h", " 5s",
-                          "5s ", "h1", "5S", "1000000000000000s", "9999999999999"}) {
+                          "5s ", "h1", "5S", "1000000000000000s", "9999999999999",
+                          // beyond int64 milliseconds: refused, not wrapped around to negative
+                          "999999999999d", "200000000000d", "100000000000d100000000000d"}) {
     EXPECT_FALSE(ParseDurationMs(bad).has_value()) << "'" << bad << "'";
   }
 }
