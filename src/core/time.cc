@@ -148,8 +148,8 @@ std::optional<int64_t> ParseDurationMs(std::string_view s) {
     else if (unit == "d") mult = 86'400'000;
     else return std::nullopt;
     int64_t part = 0;
-    // Larger than int64 milliseconds (~292 million years) is not a duration.
-    if (__builtin_mul_overflow(n, mult, &part) || __builtin_add_overflow(total, part, &total)) {
+    if (__builtin_mul_overflow(n, mult, &part) || __builtin_add_overflow(total, part, &total) ||
+        total > kMaxDurationMs) {
       return std::nullopt;
     }
   }

@@ -41,8 +41,12 @@ std::string FormatCompactUtc(int64_t ms);
 // numeric offset ("+02:00"), or a date alone ("2026-11-26"). Returns nullopt when malformed.
 std::optional<int64_t> ParseRfc3339(std::string_view text);
 
+// The longest duration ParseDurationMs accepts: 10^15 ms, about 31,700 years (a "never" in
+// configuration terms; every FormatDuration of it parses back).
+inline constexpr int64_t kMaxDurationMs = 1'000'000'000'000'000;
+
 // Parses durations such as "250ms", "30s", "5m", "2h", "1d", "1h30m"; a bare number is
-// seconds. Returns nullopt when malformed or negative.
+// seconds. Returns nullopt when malformed, negative or longer than kMaxDurationMs.
 std::optional<int64_t> ParseDurationMs(std::string_view text);
 // 90000 -> "1m30s"
 std::string FormatDuration(int64_t ms);

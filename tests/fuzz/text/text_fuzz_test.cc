@@ -1,8 +1,12 @@
 // Seeded, bounded fuzz-style run of the text parsers' property (text_entry.h) over mutations of
-// valid inputs, in every unit run; tests/fuzz/run drives the same property with libFuzzer.
+// valid inputs and over the inputs of past findings (tests/fuzz/text/regressions), in every unit
+// run; tests/fuzz/run drives the same property with libFuzzer.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -36,6 +40,18 @@ std::string Check(const std::string& input) {
 
 TEST(TextFuzz, Seeds) {
   for (const auto& s : Seeds()) EXPECT_EQ(Check(s), "") << s.substr(1);
+}
+
+TEST(TextFuzz, PastFindings) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(TEXT_FUZZ_DIR "/regressions")) {
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    EXPECT_EQ(Check(ss.str()), "") << e.path();
+    ++n;
+  }
+  EXPECT_GT(n, 0);
 }
 
 TEST(TextFuzz, MutatedSeeds) {

@@ -126,10 +126,18 @@ TEST(ParseDurationMsTest, CompoundAndBareSeconds) {
 TEST(ParseDurationMsTest, RejectsMalformed) {
   for (const char* bad : {"", "5 minutes", "5min", "-5s", "-5", "5x", "ms", "s", "1.5h", " 5s",
                           "5s ", "h1", "5S", "1000000000000000s", "9999999999999",
-                          // beyond int64 milliseconds: refused, not wrapped around to negative
-                          "999999999999d", "200000000000d", "100000000000d100000000000d"}) {
+                          // longer than kMaxDurationMs (or than int64 milliseconds): refused,
+                          // never wrapped around to a negative value
+                          "11574075d", "999999999999d", "100000000000d100000000000d",
+                          "1000000000000s1ms"}) {
     EXPECT_FALSE(ParseDurationMs(bad).has_value()) << "'" << bad << "'";
   }
+}
+
+TEST(ParseDurationMsTest, LongestAcceptedDurationRoundTrips) {
+  EXPECT_EQ(ParseDurationMs("11574074d"), std::optional<int64_t>(11'574'074LL * 86'400'000));
+  EXPECT_EQ(ParseDurationMs("999999999999"), std::optional<int64_t>(999'999'999'999'000));
+  EXPECT_EQ(ParseDurationMs(FormatDuration(kMaxDurationMs)), std::optional<int64_t>(kMaxDurationMs));
 }
 
 TEST(FormatDurationTest, LargestUnitsFirst) {
