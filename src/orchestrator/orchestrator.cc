@@ -313,9 +313,7 @@ Result<TriggerPreview> Orchestrator::Preview(const std::string& model_id) {
   return p;
 }
 
-Result<std::vector<ModelOverview>> Orchestrator::Overview() {
-  auto head = feed_.Head();
-  if (!head) return std::unexpected(head.error());
+Result<std::vector<UnseenQuery>> Orchestrator::UnseenQueries() {
   std::vector<UnseenQuery> queries;
   queries.reserve(options_.models.size());
   for (const auto& m : options_.models) {
@@ -323,8 +321,16 @@ Result<std::vector<ModelOverview>> Orchestrator::Overview() {
     if (!state) return std::unexpected(state.error());
     queries.push_back({FeedFilter{m.entity_types}, state->watermark});
   }
+  return queries;
+}
+
+Result<std::vector<ModelOverview>> Orchestrator::Overview() {
+  auto head = feed_.Head();
+  if (!head) return std::unexpected(head.error());
+  auto queries = UnseenQueries();
+  if (!queries) return std::unexpected(queries.error());
   // Every model in one feed call (one pass over the feed for Neo4j).
-  auto counts = feed_.CountUnseenMany(queries, *head);
+  auto counts = feed_.CountUnseenMany(*queries, *head);
   if (!counts) return std::unexpected(counts.error());
   std::vector<ModelOverview> out;
   out.reserve(options_.models.size());

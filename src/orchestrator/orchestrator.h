@@ -135,6 +135,8 @@ class Orchestrator {
                         bool force, const std::optional<std::string>& idempotency_key,
                         bool* replayed, UnseenSummary* unseen = nullptr,
                         const CountedUnseen* counted = nullptr);
+  // Every configured model's filter and watermark, in options_.models order.
+  Result<std::vector<UnseenQuery>> UnseenQueries();
   void ReconcileJob(const Job& job);
   Status EnsureRun(Job& job);
   Status Submit(const Job& job);

@@ -326,17 +326,12 @@ void Orchestrator::TriggerOnce() {
     last_feed_error_.clear();
   }
   // Every model's unseen records in one feed call (one pass over the feed for Neo4j).
-  std::vector<UnseenQuery> queries;
-  queries.reserve(options_.models.size());
-  for (const auto& m : options_.models) {
-    auto state = store_.GetModelState(m.id);
-    if (!state) {
-      spdlog::warn("trigger: model {}: {}", m.id, state.error().message);
-      return;
-    }
-    queries.push_back({FeedFilter{m.entity_types}, state->watermark});
+  auto queries = UnseenQueries();
+  if (!queries) {
+    spdlog::warn("trigger: cannot read the models' watermarks: {}", queries.error().message);
+    return;
   }
-  auto counts = feed_.CountUnseenMany(queries, *head);
+  auto counts = feed_.CountUnseenMany(*queries, *head);
   if (!counts) {
     if (counts.error().message != last_feed_error_) {
       spdlog::warn("trigger: cannot count unseen records: {}", counts.error().message);
@@ -348,7 +343,7 @@ void Orchestrator::TriggerOnce() {
     const ModelSettings& m = options_.models[i];
     UnseenSummary unseen = (*counts)[i];
     if (options_.automatic) {
-      const CountedUnseen counted{queries[i].after, (*counts)[i]};
+      const CountedUnseen counted{(*queries)[i].after, (*counts)[i]};
       auto job = CreateFor(m, TriggerKind::kAutomatic, std::nullopt, false, std::nullopt, nullptr,
                            &unseen, &counted);
       if (!job && job.error().code == ErrorCode::kAborted) {

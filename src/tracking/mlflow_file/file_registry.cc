@@ -48,7 +48,7 @@ std::map<std::string, std::string> ReadAliases(const path& model_dir) {
 Status FileTracker::EnsureRegisteredModel(const std::string& name) {
   if (auto s = mlflow_file::ValidateModelName(name); !s) return s;
   std::lock_guard lock(mu_);
-  auto file_lock = FileLock::Acquire(path(options_.root) / ".retrain.lock");
+  auto file_lock = LockStoreFiles();
   if (!file_lock) return std::unexpected(file_lock.error());
   path dir = path(options_.root) / "models" / name;
   auto existing = ReadMetaIfExists(dir / kMeta);
@@ -72,7 +72,7 @@ Result<ModelVersion> FileTracker::CreateVersion(const std::string& name, const s
   if (auto s = mlflow_file::ValidateModelName(name); !s) return std::unexpected(s.error());
   if (source.empty()) return Fail(ErrorCode::kInvalidArgument, "a model version needs a source");
   std::lock_guard lock(mu_);
-  auto file_lock = FileLock::Acquire(path(options_.root) / ".retrain.lock");
+  auto file_lock = LockStoreFiles();
   if (!file_lock) return std::unexpected(file_lock.error());
   path dir = path(options_.root) / "models" / name;
   auto model = ReadMetaIfExists(dir / kMeta);
@@ -151,7 +151,7 @@ Status FileTracker::SetAlias(const std::string& name, const std::string& alias,
   if (auto s = mlflow_file::ValidateModelName(name); !s) return s;
   if (auto s = mlflow_file::ValidateAlias(alias); !s) return s;
   std::lock_guard lock(mu_);
-  auto file_lock = FileLock::Acquire(path(options_.root) / ".retrain.lock");
+  auto file_lock = LockStoreFiles();
   if (!file_lock) return std::unexpected(file_lock.error());
   path dir = path(options_.root) / "models" / name;
   auto model = ReadMetaIfExists(dir / kMeta);

@@ -96,7 +96,7 @@ Result<std::unique_ptr<FileTracker>> FileTracker::Create(FileTrackerOptions opti
   std::error_code ec;
   bool fresh = !mlflow_file::fs::exists(root, ec);
   if (auto s = EnsureDir(root); !s) return std::unexpected(s.error());
-  auto file_lock = FileLock::Acquire(root / ".retrain.lock");
+  auto file_lock = tracker->LockStoreFiles();
   if (!file_lock) return std::unexpected(file_lock.error());
   if (fresh && !mlflow_file::fs::exists(root / "0" / kMeta, ec)) {
     MetaDoc doc = ExperimentMeta("0", "Default", mlflow_file::FileUriOfPath(root / "0"),
@@ -120,7 +120,7 @@ std::string FileTracker::Uri() const { return mlflow_file::FileUriOfPath(options
 Result<std::string> FileTracker::EnsureExperiment() {
   std::lock_guard lock(mu_);
   if (!experiment_id_.empty()) return experiment_id_;
-  auto file_lock = FileLock::Acquire(path(options_.root) / ".retrain.lock");
+  auto file_lock = LockStoreFiles();
   if (!file_lock) return std::unexpected(file_lock.error());
   return EnsureExperimentLocked();
 }
@@ -213,7 +213,7 @@ Result<RunRef> FileTracker::EnsureRun(const Job& job) {
     return Fail(ErrorCode::kInvalidArgument, "a run needs a job id and a model id");
   }
   std::lock_guard lock(mu_);
-  auto file_lock = FileLock::Acquire(path(options_.root) / ".retrain.lock");
+  auto file_lock = LockStoreFiles();
   if (!file_lock) return std::unexpected(file_lock.error());
   auto exp_id = EnsureExperimentLocked();
   if (!exp_id) return std::unexpected(exp_id.error());
@@ -288,6 +288,10 @@ Status FileTracker::CompleteRun(const std::string& exp_id, const std::string& ru
   return {};
 }
 
+Result<FileLock> FileTracker::LockStoreFiles() const {
+  return FileLock::Acquire(path(options_.root) / ".retrain.lock");
+}
+
 Result<FileTracker::RunLocation> FileTracker::LocateRun(const std::string& run_id) {
   if (auto it = run_cache_.find(run_id); it != run_cache_.end()) return it->second;
   bool valid = !run_id.empty() && run_id.size() <= 256;
@@ -323,7 +327,7 @@ Status FileTracker::LogMetrics(const std::string& run_id,
     if (auto s = mlflow_file::ValidateKey(key, "metric"); !s) return s;
   }
   std::lock_guard lock(mu_);
-  auto file_lock = FileLock::Acquire(path(options_.root) / ".retrain.lock");
+  auto file_lock = LockStoreFiles();
   if (!file_lock) return std::unexpected(file_lock.error());
   auto loc = LocateRun(run_id);
   if (!loc) return std::unexpected(loc.error());
@@ -346,7 +350,7 @@ Status FileTracker::SetTag(const std::string& run_id, const std::string& key,
                            const std::string& value) {
   if (auto s = mlflow_file::ValidateKey(key, "tag"); !s) return s;
   std::lock_guard lock(mu_);
-  auto file_lock = FileLock::Acquire(path(options_.root) / ".retrain.lock");
+  auto file_lock = LockStoreFiles();
   if (!file_lock) return std::unexpected(file_lock.error());
   auto loc = LocateRun(run_id);
   if (!loc) return std::unexpected(loc.error());
@@ -364,7 +368,7 @@ Status FileTracker::SetTag(const std::string& run_id, const std::string& key,
 
 Status FileTracker::EndRun(const std::string& run_id, RunEndStatus status, int64_t end_time_ms) {
   std::lock_guard lock(mu_);
-  auto file_lock = FileLock::Acquire(path(options_.root) / ".retrain.lock");
+  auto file_lock = LockStoreFiles();
   if (!file_lock) return std::unexpected(file_lock.error());
   auto loc = LocateRun(run_id);
   if (!loc) return std::unexpected(loc.error());

@@ -33,6 +33,10 @@
 
 namespace retrain {
 
+namespace mlflow_file {
+class FileLock;
+}  // namespace mlflow_file
+
 struct FileTrackerOptions {
   std::string root;               // absolute path of the mlruns directory
   std::string artifact_location;  // "" = file://<root>/<exp_id>; else a URI or absolute path
@@ -96,6 +100,9 @@ class FileTracker final : public Tracker, public ArtifactReader, public ModelReg
                                                   const std::string& job_id);
   Status CompleteRun(const std::string& exp_id, const std::string& run_id, const Job& job);
   Result<RunLocation> LocateRun(const std::string& run_id);
+  // Takes the store's lock file, which serialises writers across processes (mu_ does within
+  // this one; hold it first).
+  Result<mlflow_file::FileLock> LockStoreFiles() const;
   Result<std::string> RunArtifactUri(const std::string& run_id);
   int64_t NowMs() const;
 
