@@ -3,6 +3,7 @@
 #include <cctype>
 #include <filesystem>
 
+#include "tracking/mlflow_file/file_io.h"
 #include "tracking/mlflow_file/file_tracker.h"
 #include "tracking/mlflow_rest/rest_tracker.h"
 
@@ -77,17 +78,7 @@ Result<TrackingBackend> OpenTracking(const TrackerOptions& options) {
                     "the tracking URI '" + uri + "' names a remote host; use file:///abs/path");
       }
     }
-    std::string decoded;
-    for (size_t i = 0; i < rest.size(); ++i) {
-      if (rest[i] == '%' && i + 2 < rest.size() && std::isxdigit(static_cast<unsigned char>(rest[i + 1])) &&
-          std::isxdigit(static_cast<unsigned char>(rest[i + 2]))) {
-        decoded.push_back(static_cast<char>(std::stoi(rest.substr(i + 1, 2), nullptr, 16)));
-        i += 2;
-      } else {
-        decoded.push_back(rest[i]);
-      }
-    }
-    root = Absolute(decoded, options.base_dir);
+    root = Absolute(mlflow_file::PercentDecode(rest), options.base_dir);
   } else if (HasScheme(uri)) {
     return Fail(ErrorCode::kInvalidArgument,
                 "the tracking URI '" + uri +

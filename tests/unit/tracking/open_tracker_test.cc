@@ -22,6 +22,15 @@ TEST(OpenTracking, RelativePathResolvesAgainstBaseDir) {
   EXPECT_TRUE(fs::exists(dir.path() / "mlruns" / "0" / "meta.yaml"));
 }
 
+TEST(OpenTracking, FileUriIsPercentDecoded) {
+  testing::TempDir dir;
+  TrackerOptions o;
+  o.tracking_uri = "file://" + dir.path().string() + "/my%20runs";
+  auto backend = OpenTracking(o);
+  ASSERT_TRUE(backend) << backend.error().message;
+  EXPECT_TRUE(fs::exists(dir.path() / "my runs" / "0" / "meta.yaml"));
+}
+
 TEST(OpenTracking, FileUriAndRelativeArtifactLocation) {
   testing::TempDir dir;
   TrackerOptions o;
