@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "../temp_dir.h"
 #include "config/config.h"
 
 namespace retrain::testing {
@@ -55,27 +56,5 @@ inline void ExpectConfigError(const std::string& yaml, std::initializer_list<std
         << "message lacks '" << p << "': " << r.error().message;
   }
 }
-
-// A temporary directory removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "retrain-config-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data()) ? tmpl : std::string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string Write(const std::string& name, const std::string& text) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p) << text;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
 
 }  // namespace retrain::testing

@@ -9,7 +9,7 @@
 #include <set>
 #include <thread>
 
-#include "feed_test_util.h"
+#include "../temp_dir.h"
 
 namespace retrain {
 namespace {

@@ -9,7 +9,7 @@
 #include "feed/embedded/embedded_feed.h"
 #include "feed/fixtures/fixture_feed.h"
 #include "feed_contract.h"
-#include "feed_test_util.h"
+#include "../temp_dir.h"
 
 namespace retrain {
 namespace {

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "core/time.h"
-#include "feed_test_util.h"
+#include "../temp_dir.h"
 
 namespace retrain {
 namespace {

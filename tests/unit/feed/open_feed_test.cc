@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "feed_test_util.h"
+#include "../temp_dir.h"
 
 namespace retrain {
 namespace {

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../temp_dir.h"
+
 namespace retrain {
 namespace {
 
@@ -16,24 +18,7 @@ constexpr const char* kCaB64 = "Q0EtUEVN";
 constexpr const char* kCertB64 = "Q0VSVC1QRU0=";
 constexpr const char* kKeyB64 = "S0VZLVBFTQ==";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "kubecfg-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-  std::string Write(const std::string& name, const std::string& text) const {
-    std::string p = path_ + "/" + name;
-    fs::create_directories(fs::path(p).parent_path());
-    std::ofstream(p) << text;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 std::string EmbeddedConfig() {
   return std::string(R"(apiVersion: v1

@@ -1,7 +1,8 @@
 #pragma once
-// A temporary directory for feed tests, removed at the end of the test.
+// A temporary directory for unit tests, removed with everything in it at the end of the test.
 
-#include <cstdlib>
+#include <stdlib.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -11,7 +12,7 @@ namespace retrain::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "retrain-feed-XXXXXX").string();
+    std::string tmpl = (std::filesystem::temp_directory_path() / "retrain-test-XXXXXX").string();
     path_ = mkdtemp(tmpl.data()) ? tmpl : std::string();
   }
   ~TempDir() {
@@ -22,8 +23,11 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const std::string& path() const { return path_; }
+  // Writes `text` to path()/name (creating its parent directories); returns the file's path.
   std::string Write(const std::string& name, const std::string& text) const {
     std::string p = path_ + "/" + name;
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(p).parent_path(), ec);
     std::ofstream(p) << text;
     return p;
   }
