@@ -8,21 +8,22 @@ namespace retrain {
 
 using json = nlohmann::json;
 
-namespace {
-
 std::string StringField(const json& obj, const char* key) {
   if (!obj.is_object()) return "";
   auto it = obj.find(key);
   return it != obj.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-}  // namespace
+const json* ObjectField(const json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_object() ? &*it : nullptr;
+}
 
 const json& MetadataOf(const json& obj) {
   static const json kEmpty = json::object();
-  if (!obj.is_object()) return kEmpty;
-  auto it = obj.find("metadata");
-  return it != obj.end() && it->is_object() ? *it : kEmpty;
+  const json* md = ObjectField(obj, "metadata");
+  return md ? *md : kEmpty;
 }
 
 std::string MetaOf(const json& obj, const char* key) { return StringField(MetadataOf(obj), key); }

@@ -17,18 +17,6 @@ constexpr std::array<std::string_view, 5> kCannotStartReasons = {
     "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "CreateContainerConfigError",
     "CreateContainerError"};
 
-std::string StringAt(const json& obj, const char* key) {
-  if (!obj.is_object()) return "";
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-const json* ObjectAt(const json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_object() ? &*it : nullptr;
-}
-
 // The first status in status[key] (an array of container statuses) accepted by `pick` whose
 // container is waiting for one of kCannotStartReasons.
 template <typename Pick>
@@ -36,14 +24,14 @@ std::optional<PodStartFailure> FirstStuck(const json& status, const char* key, P
   auto list = status.find(key);
   if (list == status.end() || !list->is_array()) return std::nullopt;
   for (const json& cs : *list) {
-    std::string name = StringAt(cs, "name");
+    std::string name = StringField(cs, "name");
     if (!pick(name)) continue;
-    const json* state = ObjectAt(cs, "state");
-    const json* waiting = state ? ObjectAt(*state, "waiting") : nullptr;
+    const json* state = ObjectField(cs, "state");
+    const json* waiting = state ? ObjectField(*state, "waiting") : nullptr;
     if (!waiting) continue;
-    std::string reason = StringAt(*waiting, "reason");
+    std::string reason = StringField(*waiting, "reason");
     for (std::string_view r : kCannotStartReasons)
-      if (reason == r) return PodStartFailure{"", name, reason, StringAt(*waiting, "message")};
+      if (reason == r) return PodStartFailure{"", name, reason, StringField(*waiting, "message")};
   }
   return std::nullopt;
 }
@@ -60,7 +48,7 @@ std::optional<PodStartFailure> PodCannotStart(const json& pod, const std::string
                                               int attempt) {
   if (job_id.empty() || LabelOf(pod, kJobIdLabel) != job_id || AttemptOf(pod) != attempt)
     return std::nullopt;
-  const json* status = ObjectAt(pod, "status");
+  const json* status = ObjectField(pod, "status");
   if (!status) return std::nullopt;
   auto failure = FirstStuck(*status, "initContainerStatuses", [](const std::string&) {
     return true;
