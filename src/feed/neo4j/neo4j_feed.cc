@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "feed/neo4j/neo4j_cursor.h"
@@ -298,34 +299,21 @@ Result<std::vector<UnseenSummary>> Neo4jFeed::CountUnseenMany(
                  });
   if (!r) return std::unexpected(r.error());
 
-  // From the newest window back: what lies after starts[k], per entity type and in total.
+  // From the newest window back: what lies after starts[k], per entity type.
   std::vector<ByType> after(starts.size());
-  std::vector<Part> after_all(starts.size());
   for (size_t k = starts.size(); k-- > 0;) {
-    if (k + 1 < starts.size()) {
-      after[k] = after[k + 1];
-      after_all[k] = after_all[k + 1];
-    }
-    for (const auto& [et, part] : parts[k]) {
-      after[k][et].Add(part);
-      after_all[k].Add(part);
-    }
+    if (k + 1 < starts.size()) after[k] = after[k + 1];
+    for (const auto& [et, part] : parts[k]) after[k][et].Add(part);
   }
   for (size_t j = 0; j < queries.size(); ++j) {
     const auto& q = queries[j];
     if (!q.after.empty() && q.after >= upto) continue;
     const size_t k = static_cast<size_t>(
         std::lower_bound(starts.begin(), starts.end(), q.after) - starts.begin());
+    const std::set<std::string> types(q.filter.entity_types.begin(), q.filter.entity_types.end());
     Part sum;
-    if (q.filter.entity_types.empty()) {
-      sum = after_all[k];
-    } else {
-      std::vector<std::string> types = q.filter.entity_types;
-      std::sort(types.begin(), types.end());
-      types.erase(std::unique(types.begin(), types.end()), types.end());
-      for (const auto& t : types) {
-        if (auto it = after[k].find(t); it != after[k].end()) sum.Add(it->second);
-      }
+    for (const auto& [et, part] : after[k]) {
+      if (types.empty() || (et && types.contains(*et))) sum.Add(part);
     }
     out[j].count = sum.count;
     if (sum.first) out[j].oldest_landed_ms = ToMs(sum.first->seconds, sum.first->nanoseconds);
