@@ -62,4 +62,20 @@ std::optional<double> Accuracy(std::span<const float> probabilities,
   return static_cast<double>(correct) / static_cast<double>(probabilities.size());
 }
 
+std::optional<double> F1(std::span<const float> probabilities, std::span<const float> labels,
+                         double threshold) {
+  if (probabilities.size() != labels.size() || probabilities.empty()) return std::nullopt;
+  size_t true_positives = 0;
+  size_t mistakes = 0;  // false positives + false negatives
+  for (size_t i = 0; i < probabilities.size(); ++i) {
+    const bool predicted = static_cast<double>(probabilities[i]) > threshold;
+    const bool actual = IsPositive(labels[i]);
+    if (predicted && actual) ++true_positives;
+    if (predicted != actual) ++mistakes;
+  }
+  const size_t denominator = 2 * true_positives + mistakes;
+  if (denominator == 0) return std::nullopt;
+  return static_cast<double>(2 * true_positives) / static_cast<double>(denominator);
+}
+
 }  // namespace retrain

@@ -22,4 +22,10 @@ std::optional<double> LogLoss(std::span<const float> probabilities, std::span<co
 std::optional<double> Accuracy(std::span<const float> probabilities,
                                std::span<const float> labels, double threshold = 0.5);
 
+// F1 score of the positive class, 2TP / (2TP + FP + FN), with the prediction as for Accuracy
+// (probability > threshold). nullopt when the sizes differ, there are no rows, or there is
+// neither a positive label nor a positive prediction (F1 is 0/0).
+std::optional<double> F1(std::span<const float> probabilities, std::span<const float> labels,
+                         double threshold = 0.5);
+
 }  // namespace retrain

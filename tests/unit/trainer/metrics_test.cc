@@ -63,5 +63,21 @@ TEST(AccuracyTest, ThresholdIsStrict) {
   EXPECT_FALSE(Accuracy(std::vector<float>{}, std::vector<float>{}).has_value());
 }
 
+TEST(F1Test, HandComputed) {
+  // Predictions (p > 0.5): 1, 1, 0, 0, 1; labels 1, 0, 1, 0, 1 -> TP 2, FP 1, FN 1, TN 1.
+  // 2 * 2 / (2 * 2 + 1 + 1) = 4 / 6.
+  const std::vector<float> p = {0.9f, 0.7f, 0.5f, 0.1f, 0.6f};
+  EXPECT_DOUBLE_EQ(*F1(p, std::vector<float>{1, 0, 1, 0, 1}), 4.0 / 6.0);
+  EXPECT_DOUBLE_EQ(*F1(p, std::vector<float>{1, 1, 0, 0, 1}), 1.0);
+  // No true positive but mistakes: 0, not undefined.
+  EXPECT_DOUBLE_EQ(*F1(std::vector<float>{0.9f, 0.1f}, std::vector<float>{0, 1}), 0.0);
+}
+
+TEST(F1Test, UndefinedWithoutPositivesOrBadInput) {
+  EXPECT_FALSE(F1(std::vector<float>{0.1f, 0.2f}, std::vector<float>{0, 0}).has_value());
+  EXPECT_FALSE(F1(std::vector<float>{}, std::vector<float>{}).has_value());
+  EXPECT_FALSE(F1(std::vector<float>{0.1f}, std::vector<float>{0, 1}).has_value());
+}
+
 }  // namespace
 }  // namespace retrain
