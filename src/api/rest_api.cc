@@ -6,6 +6,7 @@
 #include "api/cursor.h"
 #include "api/dashboard.h"
 #include "api/json_views.h"
+#include "core/json_nesting.h"
 
 namespace retrain {
 
@@ -42,6 +43,12 @@ std::optional<Response> ParseBody(const Request& r, json* out) {
   if (!IsJsonContentType(r.Header("content-type"))) {
     return ErrorResponse(415, "unsupported_media_type",
                          "the request body must be JSON (Content-Type: application/json)");
+  }
+  if (auto at = FindJsonNestingExcess(r.body)) {
+    return ErrorResponse(400, "invalid_json",
+                         "the request body nests arrays or objects deeper than " +
+                             std::to_string(kMaxJsonNesting) + " levels (at byte " +
+                             std::to_string(*at) + ")");
   }
   try {
     *out = json::parse(r.body);

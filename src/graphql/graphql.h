@@ -69,7 +69,8 @@ Result<Request> ParseRequestJson(std::string_view body);
 std::string ExecuteJson(const Schema& schema, std::string_view body, Context& context,
                         const ExecuteOptions& options = {});
 
-// JSON text <-> Value (numbers without fraction or exponent become Int when they fit).
+// JSON text <-> Value (numbers without fraction or exponent become Int when they fit). Text
+// nesting deeper than kMaxJsonNesting (core/json_nesting.h) is refused with kInvalidArgument.
 Result<Value> ParseJson(std::string_view text);
 std::string ToJson(const Value& value);
 

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_nesting.h"
 #include "graphql/graphql.h"
 
 namespace retrain::graphql {
@@ -97,6 +98,12 @@ std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_hand
 }  // namespace
 
 Result<Value> ParseJson(std::string_view text) {
+  // FromJson and Value's destructor recurse once per level: bound the levels first.
+  if (auto at = FindJsonNestingExcess(text)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "The body nests arrays or objects deeper than " + std::to_string(kMaxJsonNesting) +
+                    " levels (at byte " + std::to_string(*at) + ").");
+  }
   try {
     return FromJson(Json::parse(text));
   } catch (const Json::exception& e) {

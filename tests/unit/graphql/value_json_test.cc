@@ -62,6 +62,22 @@ TEST(Json, RequestParsing) {
   EXPECT_FALSE(ParseRequestJson("[]").has_value());
 }
 
+TEST(Json, DeepNestingIsRefusedBeforeAnyRecursiveWalk) {
+  // 20,000 levels overflowed the stack in FromJson / ~Value before the bound existed.
+  std::string deep = std::string(20'000, '[') + std::string(20'000, ']');
+  auto v = ParseJson(deep);
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(v.error().message.find("deeper than 64 levels"), std::string::npos) << v.error().message;
+  std::string vars = R"({"query": "{ a }", "variables": )" + std::string(100'000, '{');
+  EXPECT_EQ(ParseRequestJson(vars).error().code, ErrorCode::kInvalidArgument);
+  // Variables sent as JSON text are bounded too.
+  std::string text_vars = R"({"query": "{ a }", "variables": ")" + std::string(100'000, '[') + R"("})";
+  EXPECT_EQ(ParseRequestJson(text_vars).error().code, ErrorCode::kInvalidArgument);
+  // 64 levels are accepted.
+  EXPECT_TRUE(ParseJson(std::string(64, '[') + std::string(64, ']')));
+}
+
 TEST(Json, ExecuteJsonEndToEnd) {
   auto schema = testing::MakeSchema();
   ASSERT_TRUE(schema->SetResolver("Query.hello", [](const Value&, const Value& args, Context&) -> FieldResult {
