@@ -13,6 +13,13 @@ Error WithDetail(Error e, std::string key, DetailValue v) {
   return e;
 }
 
+Error TooManyMetrics(std::string message, size_t limit) {
+  Error e = Fail(ErrorCode::kUnprocessable, std::move(message), "too_many_metrics").error();
+  e.With("field", "metrics");
+  e.With("limit", static_cast<int64_t>(limit));
+  return e;
+}
+
 }  // namespace
 
 Orchestrator::Orchestrator(OrchestratorOptions options, JobStore& store, FeedSource& feed,
@@ -156,6 +163,12 @@ Result<Job> Orchestrator::CreateFor(const ModelSettings& m, TriggerKind kind,
 
 Result<Job> Orchestrator::ApplyEvent(const std::string& job_id, const EventInput& input,
                                      const std::string& bearer_token) {
+  if (input.metrics.size() > kMaxMetricsPerEvent) {
+    return std::unexpected(TooManyMetrics("an event may carry at most " +
+                                              std::to_string(kMaxMetricsPerEvent) + " metrics; this one has " +
+                                              std::to_string(input.metrics.size()),
+                                          kMaxMetricsPerEvent));
+  }
   Job before;
   EventSource source = EventSource::kApi;
   bool noop = false;
@@ -211,6 +224,15 @@ Result<Job> Orchestrator::ApplyEvent(const std::string& job_id, const EventInput
       e.With("from", std::string(ToString(job.status)));
       e.With("to", std::string(ToString(*target)));
       return std::unexpected(e);
+    }
+    size_t added = 0;
+    for (const auto& [k, v] : input.metrics) added += job.metrics.contains(k) ? 0 : 1;
+    if (job.metrics.size() + added > kMaxMetricsPerJob) {
+      return std::unexpected(TooManyMetrics(
+          "job " + job.id + " already has " + std::to_string(job.metrics.size()) +
+              " metrics; this event adds " + std::to_string(added) + " new names, over the limit of " +
+              std::to_string(kMaxMetricsPerJob) + " per job",
+          kMaxMetricsPerJob));
     }
     if (target) job.status = *target;
     if (input.progress) job.progress = *input.progress;

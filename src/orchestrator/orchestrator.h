@@ -50,6 +50,10 @@ struct OrchestratorOptions {
   std::map<std::string, std::string> worker_env;  // extra variables for every worker
 };
 
+// Bounds on what workers may report, so that one job's record and its MLflow run stay small.
+inline constexpr size_t kMaxMetricsPerEvent = 100;
+inline constexpr size_t kMaxMetricsPerJob = 1000;  // distinct names over all of a job's events
+
 // A status report from a worker or a client (POST /retraining/jobs/{id}/events).
 struct EventInput {
   std::optional<JobStatus> status;
@@ -98,7 +102,9 @@ class Orchestrator {
   // Applies a worker/client report. `bearer_token` is the Authorization bearer token ("" if
   // none). Repeating the job's terminal status is a no-op.
   // Errors: kNotFound "job_not_found"; kUnauthenticated "invalid_token";
-  // kFailedPrecondition "invalid_transition" (details from, to) or "job_finished".
+  // kFailedPrecondition "invalid_transition" (details from, to) or "job_finished";
+  // kUnprocessable "too_many_metrics" (details field, limit) when the event carries more than
+  // kMaxMetricsPerEvent metrics or would give the job more than kMaxMetricsPerJob names.
   [[nodiscard]] Result<Job> ApplyEvent(const std::string& job_id, const EventInput& input,
                                        const std::string& bearer_token);
 

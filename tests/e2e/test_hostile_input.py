@@ -57,3 +57,25 @@ def test_deeply_nested_bodies_on_every_endpoint(make_retrain, tmp_path):
         headers={"Content-Type": "application/json"})
     assert ok.status == 200 and (ok.json or {}).get("data") == {"__typename": "Query"}, ok.text[:300]
     assert r.get("/healthz").status == 200
+
+
+def test_metrics_are_capped_per_event_and_per_job(make_retrain, tmp_path):
+    r = start(make_retrain, tmp_path)
+    r.generate(10)
+    job = wait_for(lambda: (r.jobs() or [None])[0], what="an automatic job")
+    r.wait_status(job["id"], "running")
+    url = f"/retraining/jobs/{job['id']}/events"
+    auth = {"Authorization": "Bearer " + (r.control / (job["id"] + ".token")).read_text()}
+    flood = r.post(url, {"metrics": {f"m{i}": i for i in range(20_000)}}, headers=auth)
+    assert flood.status == 422, flood.text[:300]
+    assert flood.json["error"]["code"] == "too_many_metrics"
+    assert flood.json["error"]["details"] == {"field": "metrics", "limit": 100}
+    for batch in range(10):
+        ok = r.post(url, {"metrics": {f"m{batch}_{i}": i for i in range(100)}}, headers=auth)
+        assert ok.status == 200, ok.text[:300]
+    over = r.post(url, {"metrics": {"one_more": 1}}, headers=auth)
+    assert over.status == 422 and over.json["error"]["details"] == {"field": "metrics", "limit": 1000}
+    shown = r.job(job["id"])
+    assert len(shown["metrics"]) == 1000 and "one_more" not in shown["metrics"]
+    r.release(job["id"], "exit0")  # a worker that exits cleanly completes the job
+    assert r.wait_status(job["id"], "completed")["metrics"]["m0_0"] == 0

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "orchestrator_test_util.h"
 
 namespace retrain {
@@ -442,6 +444,41 @@ TEST_F(OrchestratorEventsTest, CancelActiveJob) {
   ASSERT_FALSE(late.has_value());
   EXPECT_EQ(late.error().api_code, "invalid_transition");
   EXPECT_EQ(metrics_.Value("retrain_jobs_total", {{"model", "m"}, {"status", "cancelled"}}), 1);
+}
+
+// The race behind leaked workers: the executor starts the worker, and before the orchestrator
+// records the hand-over the job is cancelled. The worker must be stopped in that same pass.
+TEST_F(OrchestratorEventsTest, MetricsAreCappedPerEventAndPerJob) {
+  Job j = MakePendingJob();
+  orch_->ReconcileOnce();
+  auto metrics_event = [](int from, int count) {
+    EventInput in;
+    for (int i = from; i < from + count; ++i) in.metrics["m" + std::to_string(i)] = i;
+    return in;
+  };
+  std::string token = orch_->CallbackToken(j.id, 1);
+  auto big = orch_->ApplyEvent(j.id, metrics_event(0, kMaxMetricsPerEvent + 1), token);
+  ASSERT_FALSE(big.has_value());
+  EXPECT_EQ(big.error().code, ErrorCode::kUnprocessable);
+  EXPECT_EQ(big.error().api_code, "too_many_metrics");
+  EXPECT_EQ(DetailText(big.error(), "field"), "metrics");
+  EXPECT_EQ(DetailText(big.error(), "limit"), std::to_string(kMaxMetricsPerEvent));
+  EXPECT_EQ(HttpStatusFor(big.error().code), 422);
+  size_t before = Events(j.id).size();
+  for (size_t i = 0; i < kMaxMetricsPerJob / kMaxMetricsPerEvent; ++i) {
+    auto ok = orch_->ApplyEvent(j.id, metrics_event(int(i * kMaxMetricsPerEvent), kMaxMetricsPerEvent), token);
+    ASSERT_TRUE(ok.has_value()) << ok.error().message;
+  }
+  EXPECT_EQ(Get(j.id).metrics.size(), kMaxMetricsPerJob);
+  auto over = orch_->ApplyEvent(j.id, metrics_event(int(kMaxMetricsPerJob), 1), token);
+  ASSERT_FALSE(over.has_value());
+  EXPECT_EQ(over.error().api_code, "too_many_metrics");
+  EXPECT_EQ(DetailText(over.error(), "limit"), std::to_string(kMaxMetricsPerJob));
+  // Names the job already has may still be updated; what was accepted before stays.
+  auto update = orch_->ApplyEvent(j.id, metrics_event(0, 5), token);
+  ASSERT_TRUE(update.has_value()) << update.error().message;
+  EXPECT_EQ(update->metrics.size(), kMaxMetricsPerJob);
+  EXPECT_EQ(Events(j.id).size(), before + kMaxMetricsPerJob / kMaxMetricsPerEvent + 1);
 }
 
 TEST_F(OrchestratorEventsTest, CancelFinishedJobIsJobFinished) {
