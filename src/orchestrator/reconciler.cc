@@ -273,26 +273,36 @@ void Orchestrator::SyncTracker(const Job& job) {
 
 void Orchestrator::ReconcileJob(const Job& snapshot) {
   Job job = snapshot;
-  if (IsTerminal(job.status)) {
-    if (job.cancel_requested || job.status == JobStatus::kFailed) {
-      if (auto s = executor_.Cancel(job.id); !s) {
-        LogStep(job, "stopping the worker", s.error());
-        return;
-      }
+  if (!IsTerminal(job.status)) {
+    if (auto s = EnsureRun(job); !s) {
+      LogStep(job, "creating the MLflow run", s.error());
+      return;  // stays pending until the tracker answers
     }
-    SyncTracker(job);
-    return;
+    if (!job.submitted) {
+      if (auto s = Submit(job); !s) LogStep(job, "handing the job to the executor", s.error());
+    } else if (auto s = Observe(job); !s) {
+      LogStep(job, "observing the worker", s.error());
+    }
+    // The job may have ended meanwhile (a cancel or a worker report on another thread, or the
+    // step above): re-read it, and finish a terminal one below in the same pass.
+    auto fresh = store_.GetJob(job.id);
+    if (!fresh) return;
+    job = *fresh;
+    if (!IsTerminal(job.status)) {
+      SyncTracker(job);
+      return;
+    }
   }
-  if (auto s = EnsureRun(job); !s) {
-    LogStep(job, "creating the MLflow run", s.error());
-    return;  // stays pending until the tracker answers
+  // A cancelled or failed job's worker is stopped before its tracking is finalized: once
+  // finalized, no pass looks at the job again, so a worker still running then (one handed over
+  // just as the cancel landed) would hold its executor slot for good.
+  if (job.cancel_requested || job.status == JobStatus::kFailed) {
+    if (auto s = executor_.Cancel(job.id); !s) {
+      LogStep(job, "stopping the worker", s.error());
+      return;
+    }
   }
-  if (!job.submitted) {
-    if (auto s = Submit(job); !s) LogStep(job, "handing the job to the executor", s.error());
-  } else if (auto s = Observe(job); !s) {
-    LogStep(job, "observing the worker", s.error());
-  }
-  if (auto fresh = store_.GetJob(job.id); fresh) SyncTracker(*fresh);
+  SyncTracker(job);
 }
 
 void Orchestrator::ReconcileOnce() {

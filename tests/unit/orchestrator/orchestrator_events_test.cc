@@ -448,6 +448,37 @@ TEST_F(OrchestratorEventsTest, CancelActiveJob) {
 
 // The race behind leaked workers: the executor starts the worker, and before the orchestrator
 // records the hand-over the job is cancelled. The worker must be stopped in that same pass.
+TEST_F(OrchestratorEventsTest, CancelLandingWhileTheWorkerIsHandedOverStopsTheWorker) {
+  Job j = MakePendingJob();
+  exec_.on_submit = [&](const ExecSpec& spec) {
+    auto c = orch_->Cancel(spec.job_id, EventSource::kApi);
+    ASSERT_TRUE(c.has_value()) << c.error().message;
+  };
+  orch_->ReconcileOnce();
+  ASSERT_EQ(exec_.submits.size(), 1u);
+  EXPECT_EQ(exec_.phases.count(j.id), 0u) << "the worker of a cancelled job is still running";
+  EXPECT_EQ(std::count(exec_.cancels.begin(), exec_.cancels.end(), j.id), 1);
+  Job after = Get(j.id);
+  EXPECT_EQ(after.status, JobStatus::kCancelled);
+  EXPECT_TRUE(after.tracking_finalized);
+  exec_.on_submit = nullptr;
+  orch_->ReconcileOnce();  // nothing is submitted again for the cancelled job
+  EXPECT_EQ(exec_.submits.size(), 1u);
+}
+
+TEST_F(OrchestratorEventsTest, CancelLandingWhileTheWorkerIsObservedStopsTheWorker) {
+  Job j = MakePendingJob();
+  orch_->ReconcileOnce();
+  ASSERT_TRUE(Get(j.id).submitted);
+  exec_.on_observe = [&](const std::string& id) {
+    exec_.on_observe = nullptr;
+    ASSERT_TRUE(orch_->Cancel(id, EventSource::kApi).has_value());
+  };
+  orch_->ReconcileOnce();
+  EXPECT_EQ(exec_.phases.count(j.id), 0u) << "the worker of a cancelled job is still running";
+  EXPECT_TRUE(Get(j.id).tracking_finalized);
+}
+
 TEST_F(OrchestratorEventsTest, MetricsAreCappedPerEventAndPerJob) {
   Job j = MakePendingJob();
   orch_->ReconcileOnce();

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -37,11 +38,13 @@ class FakeExecutor final : public Executor {
       return std::unexpected(e);
     }
     phases[spec.job_id] = ExecObservation{ExecPhase::kRunning, ""};
+    if (on_submit) on_submit(spec);
     return SubmitResult{};
   }
 
   Result<ExecObservation> Observe(const std::string& job_id) override {
     ++observe_calls;
+    if (on_observe) on_observe(job_id);
     auto it = phases.find(job_id);
     if (it == phases.end()) return ExecObservation{ExecPhase::kUnknown, ""};
     return it->second;
@@ -62,6 +65,10 @@ class FakeExecutor final : public Executor {
   std::map<std::string, ExecObservation> phases;
   std::vector<std::string> cancels;
   int observe_calls = 0;
+  // Called once the worker "runs", before Submit returns: lets a test land a cancel or a report
+  // in the gap between the executor starting a worker and the orchestrator recording it.
+  std::function<void(const ExecSpec&)> on_submit;
+  std::function<void(const std::string&)> on_observe;  // likewise, as Observe is asked
 };
 
 inline ModelSettings MakeModel(const std::string& id, int64_t min_records) {
