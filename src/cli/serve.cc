@@ -166,9 +166,12 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
         code != ErrorCode::kUnauthenticated && code != ErrorCode::kPermissionDenied) {
       return Fatal("cannot open the feed " + feed_shown, feed.error());
     }
-    spdlog::error("the feed {} is not available: {}; retrying every second (see /readyz)", feed_shown,
-                  feed.error().message);
-    feed = std::unique_ptr<FeedSource>(std::make_unique<DeferredFeed>(fo, OpenFeed, feed.error()));
+    bool auth = code == ErrorCode::kUnauthenticated || code == ErrorCode::kPermissionDenied;
+    spdlog::error("the feed {} is not available: {}; retrying {} (see /readyz)", feed_shown,
+                  feed.error().message,
+                  auth ? "with growing waits of up to 30s" : "every second");
+    feed = std::unique_ptr<FeedSource>(
+        std::make_unique<DeferredFeed>(fo, OpenFeed, feed.error(), clock));
   }
 
   TrackerOptions to;

@@ -2,29 +2,54 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <thread>
 
+#include "core/backoff.h"
 #include "core/redact.h"
 
 namespace retrain {
 
-DeferredFeed::DeferredFeed(FeedOptions options, Opener open, Error first_error, int64_t retry_ms)
-    : options_(std::move(options)), open_(std::move(open)), retry_ms_(retry_ms),
+namespace {
+
+bool IsAuthFailure(const Error& e) {
+  return e.code == ErrorCode::kUnauthenticated || e.code == ErrorCode::kPermissionDenied;
+}
+
+}  // namespace
+
+DeferredFeed::DeferredFeed(FeedOptions options, Opener open, Error first_error, const Clock& clock,
+                           Timing timing)
+    : options_(std::move(options)), open_(std::move(open)), clock_(clock), timing_(timing),
       error_(std::move(first_error)),
-      next_try_(std::chrono::steady_clock::now() + std::chrono::milliseconds(retry_ms)) {}
+      rng_(timing.jitter_seed != 0 ? timing.jitter_seed : std::random_device{}()) {
+  next_try_ms_ = NextTryMs(error_);
+}
+
+int64_t DeferredFeed::NextTryMs(const Error& error) {
+  if (!IsAuthFailure(error)) {
+    auth_failures_ = 0;
+    return clock_.NowMs() + timing_.retry_ms;
+  }
+  ++auth_failures_;
+  return clock_.NowMs() + BackoffDelayMs(auth_failures_, 2 * timing_.retry_ms,
+                                         timing_.auth_backoff_cap_ms, 2, rng_());
+}
 
 Result<FeedSource*> DeferredFeed::Get() {
   std::lock_guard lock(mu_);
   if (inner_) return inner_.get();
-  auto now = std::chrono::steady_clock::now();
-  if (now < next_try_) return std::unexpected(error_);
-  next_try_ = now + std::chrono::milliseconds(retry_ms_);
+  if (clock_.NowMs() < next_try_ms_) return std::unexpected(error_);
   auto opened = open_(options_);
   if (!opened) {
-    if (opened.error().message != error_.message) {
-      spdlog::error("the feed {} is still not available: {}", Uri(), opened.error().message);
+    next_try_ms_ = NextTryMs(opened.error());
+    // An authentication failure after an authentication failure keeps the first as the cause.
+    if (!(IsAuthFailure(error_) && IsAuthFailure(opened.error()))) {
+      if (opened.error().message != error_.message) {
+        spdlog::error("the feed {} is still not available: {}", Uri(), opened.error().message);
+      }
+      error_ = opened.error();
     }
-    error_ = opened.error();
     return std::unexpected(error_);
   }
   spdlog::info("the feed {} is available now", Uri());
@@ -69,7 +94,7 @@ Status DeferredFeed::Scan(const FeedFilter& filter, std::string_view after, std:
 bool DeferredFeed::WaitForChange(int64_t timeout_ms) {
   auto f = Get();
   if (f) return (*f)->WaitForChange(timeout_ms);
-  std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(timeout_ms, retry_ms_)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(timeout_ms, timing_.retry_ms)));
   return false;
 }
 

@@ -2,12 +2,20 @@
 // A feed that is (re)opened on use: lets `retrain serve` start while its feed cannot be reached
 // yet (Neo4j down, or rejecting the credentials). Until the open succeeds, every call fails with
 // the open's error, so /readyz reports it and the trigger waits; once it opens, calls go through.
-// Opening is retried at most once per `retry_ms`. Thread-safe.
+//
+// A feed that is down is tried again at most once per `retry_ms`. A rejected credential is not
+// a transient fault, and retrying it every second makes Neo4j lock the user out: after an
+// authentication failure (kUnauthenticated, kPermissionDenied) the waits grow exponentially
+// from `retry_ms` up to `auth_backoff_cap_ms`, jittered. While the failures stay
+// authentication failures the first one is kept as the cause (a lockout that the retries
+// provoked says nothing new). Thread-safe.
 
-#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <random>
+
+#include "core/time.h"
 
 #include "feed/feed_source.h"
 #include "feed/open_feed.h"
@@ -17,8 +25,17 @@ namespace retrain {
 class DeferredFeed final : public FeedSource {
  public:
   using Opener = std::function<Result<std::unique_ptr<FeedSource>>(const FeedOptions&)>;
+  struct Timing {
+    int64_t retry_ms = 1000;
+    int64_t auth_backoff_cap_ms = 30'000;
+    uint64_t jitter_seed = 0;  // 0 = from a random device
+  };
   // `first_error` is the failure of the open tried at start-up (returned until a retry works).
-  DeferredFeed(FeedOptions options, Opener open, Error first_error, int64_t retry_ms = 1000);
+  // `clock` must outlive the feed.
+  DeferredFeed(FeedOptions options, Opener open, Error first_error, const Clock& clock,
+               Timing timing);
+  DeferredFeed(FeedOptions options, Opener open, Error first_error, const Clock& clock)
+      : DeferredFeed(std::move(options), std::move(open), std::move(first_error), clock, Timing{}) {}
 
   Result<std::string> Head() override;
   Result<UnseenSummary> CountUnseen(const FeedFilter& filter, std::string_view after,
@@ -36,14 +53,19 @@ class DeferredFeed final : public FeedSource {
  private:
   // The open feed, or the error that keeps it closed.
   Result<FeedSource*> Get();
+  // When to try opening again after `error`. Requires mu_.
+  int64_t NextTryMs(const Error& error);
 
   const FeedOptions options_;
   const Opener open_;
-  const int64_t retry_ms_;
-  std::mutex mu_;  // guards inner_, error_, next_try_
+  const Clock& clock_;
+  const Timing timing_;
+  std::mutex mu_;  // guards every member below
   std::unique_ptr<FeedSource> inner_;
   Error error_;
-  std::chrono::steady_clock::time_point next_try_;
+  int64_t next_try_ms_ = 0;
+  int auth_failures_ = 0;  // consecutive authentication failures
+  std::mt19937_64 rng_;
 };
 
 }  // namespace retrain
