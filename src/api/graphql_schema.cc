@@ -257,7 +257,7 @@ FieldResult JobQuery(JobStore& store, const Value& args) {
 }
 
 FieldResult ModelsQuery(Orchestrator& orchestrator) {
-  auto overview = orchestrator.Overview();
+  auto overview = orchestrator.reads().Overview();
   if (!overview) return Failure(overview.error());
   Value::List out;
   for (const auto& o : *overview) {
@@ -333,13 +333,15 @@ FieldResult TriggerMutation(Orchestrator& orchestrator, const Value& args) {
   }
   const Value* force = args.Find("force");
   bool forced = force != nullptr && force->IsBool() && force->AsBool();
-  auto job = orchestrator.Trigger(model_id, TriggerKind::kGraphql, reason, forced);
-  if (!job) return Failure(job.error());
-  return JobValue(*job);
+  auto triggered = orchestrator.commands().Trigger(
+      {.model_id = model_id, .kind = TriggerKind::kGraphql, .reason = reason, .force = forced});
+  if (!triggered) return Failure(triggered.error());
+  return JobValue(triggered->job);
 }
 
 FieldResult CancelMutation(Orchestrator& orchestrator, const Value& args) {
-  auto job = orchestrator.Cancel(StringArg(args, "jobId").value_or(""), EventSource::kApi);
+  auto job = orchestrator.commands().Cancel(StringArg(args, "jobId").value_or(""),
+                                            EventSource::kApi);
   if (!job) return Failure(job.error());
   return JobValue(*job);
 }

@@ -216,12 +216,13 @@ Response RestApi::Retrain(const Request& r, const std::string& model_id) {
     if (k.size() > 255) return ErrorResponse(400, "invalid_idempotency_key", "the Idempotency-Key header must be at most 255 characters");
     key = model_id + "\n" + k;
   }
-  bool replayed = false;
-  auto job = orchestrator_.Trigger(model_id, TriggerKind::kManual, reason, force, key, &replayed);
-  if (!job) return ErrorResponse(job.error());
-  Response resp = JsonResponse(202, JobJson(*job));
-  resp.headers.emplace_back("Location", "/retraining/jobs/" + job->id);
-  if (replayed) resp.headers.emplace_back("Idempotent-Replayed", "true");
+  auto triggered = orchestrator_.commands().Trigger(
+      {.model_id = model_id, .kind = TriggerKind::kManual, .reason = reason, .force = force,
+       .idempotency_key = key});
+  if (!triggered) return ErrorResponse(triggered.error());
+  Response resp = JsonResponse(202, JobJson(triggered->job));
+  resp.headers.emplace_back("Location", "/retraining/jobs/" + triggered->job.id);
+  if (triggered->replayed) resp.headers.emplace_back("Idempotent-Replayed", "true");
   return resp;
 }
 
@@ -312,7 +313,7 @@ Response RestApi::PostEvent(const Request& r, const std::string& id) {
   std::string auth = r.Header("authorization");
   std::string token;
   if (auth.size() > 7 && (auth.starts_with("Bearer ") || auth.starts_with("bearer "))) token = auth.substr(7);
-  auto job = orchestrator_.ApplyEvent(id, in, token);
+  auto job = orchestrator_.commands().ApplyEvent(id, in, token);
   if (!job) {
     Response resp = ErrorResponse(job.error());
     if (resp.status == 401) resp.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"retrain\"");
@@ -330,7 +331,7 @@ Response RestApi::ListEvents(const std::string& id) {
 }
 
 Response RestApi::CancelJob(const std::string& id) {
-  auto job = orchestrator_.Cancel(id, EventSource::kApi);
+  auto job = orchestrator_.commands().Cancel(id, EventSource::kApi);
   if (!job) return ErrorResponse(job.error());
   return JsonResponse(200, JobJson(*job));
 }
@@ -365,7 +366,7 @@ Response RestApi::WorkerLog(const Request& r, const std::string& id) {
 }
 
 Response RestApi::Models() {
-  auto overview = orchestrator_.Overview();
+  auto overview = orchestrator_.reads().Overview();
   if (!overview) return ErrorResponse(overview.error());
   json models = json::array();
   for (const auto& o : *overview) {
@@ -379,10 +380,10 @@ Response RestApi::Models() {
 }
 
 Response RestApi::Preview(const std::string& model_id) {
-  auto p = orchestrator_.Preview(model_id);
+  auto p = orchestrator_.reads().Preview(model_id);
   if (!p) return ErrorResponse(p.error());
   auto decision = [](const TriggerDecision& d) {
-    return json{{"wouldFire", d.fire}, {"reason", d.reason}, {"explanation", d.explanation},
+    return json{{"wouldFire", d.fire}, {"reason", ToString(d.reason)}, {"explanation", d.explanation},
                 {"threshold", d.threshold}};
   };
   const ModelSettings& m = *p->model;

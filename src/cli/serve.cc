@@ -253,7 +253,7 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  orchestrator.Start();
+  orchestrator.loops().Start();
   spdlog::info("retrain serving on {} (data dir {}, {} models, {} executor, feed {}, tracking {})",
                base_url, config.data_dir, config.models.size(), (*executor)->Name(), feed_shown,
                RedactUrl(tracking->tracker->Uri()));
@@ -262,7 +262,7 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   spdlog::info("shutting down");
-  orchestrator.Stop();
+  orchestrator.loops().Stop();
   (*server)->Stop(5'000);
   api.store(nullptr);
   return 0;

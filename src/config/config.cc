@@ -9,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "config/cron.h"
+#include "orchestrator/cron.h"
 #include "core/time.h"
 
 namespace retrain {

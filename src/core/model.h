@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace retrain {
@@ -26,5 +27,12 @@ struct ModelSettings {
   // Free-form trainer parameters passed to the worker as TRAINER_<KEY> variables.
   std::map<std::string, std::string> params;
 };
+
+// The model with id `id` in `models`, or null.
+inline const ModelSettings* FindModel(const std::vector<ModelSettings>& models, std::string_view id) {
+  for (const auto& m : models)
+    if (m.id == id) return &m;
+  return nullptr;
+}
 
 }  // namespace retrain

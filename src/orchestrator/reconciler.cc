@@ -1,60 +1,51 @@
-// The reconcile and trigger loops of the Orchestrator.
+#include "orchestrator/reconciler.h"
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
+#include <algorithm>
+#include <set>
 
-#include "orchestrator/orchestrator.h"
+#include "core/backoff.h"
+#include "orchestrator/job_finish.h"
+#include "orchestrator/job_metrics.h"
 
 namespace retrain {
 
 namespace {
 
-// Steps that did not go through are retried on the next pass; a retryable error is expected
-// (a dependency restarting) and logged quietly.
-void LogStep(const Job& job, const char* step, const Error& e) {
-  if (IsRetryable(e.code)) {
-    spdlog::warn("job {}: {} will be retried: {}", job.id, step, e.message);
-  } else {
-    spdlog::error("job {}: {} failed: {}", job.id, step, e.message);
-  }
+// `e` with what the failed step was doing in front of its message.
+Error During(std::string_view step, Error e) {
+  e.message = std::string(step) + ": " + e.message;
+  return e;
+}
+
+bool IsAuthFailure(ErrorCode code) {
+  return code == ErrorCode::kUnauthenticated || code == ErrorCode::kPermissionDenied;
 }
 
 }  // namespace
 
-std::map<std::string, std::string> Orchestrator::WorkerEnv(const Job& job,
-                                                            const ModelSettings& m) const {
-  std::map<std::string, std::string> env = options_.worker_env;
-  env["MODEL_ID"] = job.model_id;
-  env["RETRAINING_JOB_ID"] = job.id;
-  env["RETRAINING_ATTEMPT"] = std::to_string(job.attempt);
-  env["DATA_WINDOW_START"] = job.window.start_ms ? FormatRfc3339(*job.window.start_ms) : "";
-  env["DATA_WINDOW_END"] = job.window.end_ms ? FormatRfc3339(*job.window.end_ms) : "";
-  env["RETRAINING_WINDOW_AFTER"] = job.window.after;
-  env["RETRAINING_WINDOW_UPTO"] = job.window.upto;
-  std::string types;
-  for (const auto& t : m.entity_types) types += (types.empty() ? "" : ",") + t;
-  env["RETRAINING_ENTITY_TYPES"] = types;
-  env["RETRAINING_RECORD_COUNT"] = std::to_string(job.window.records);
-  env["RETRAINING_REASON"] = job.reason.value_or("");
-  env["RETRAINING_TRIGGER"] = std::string(ToString(job.trigger));
-  env["RETRAINING_FEED_URI"] = options_.feed_uri;
-  env["RETRAINING_CALLBACK_URL"] = options_.public_url + "/retraining/jobs/" + job.id + "/events";
-  env["MLFLOW_RUN_ID"] = job.mlflow_run_id.value_or("");
-  env["MLFLOW_EXPERIMENT_ID"] = job.mlflow_experiment_id.value_or("");
-  if (tracker_) env["MLFLOW_TRACKING_URI"] = tracker_->Uri();
-  for (const auto& [k, v] : m.params) {
-    std::string key = "TRAINER_";
-    for (char c : k) key += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    env[key] = v;
-  }
-  return env;
+Reconciler::Reconciler(ReconcilerOptions options, const std::vector<ModelSettings>& models,
+                       JobStore& store, Executor& executor, Tracker* tracker,
+                       const CallbackTokens& tokens, const Clock& clock,
+                       MetricsRegistry& metrics)
+    : options_(std::move(options)), models_(models), store_(store), executor_(executor),
+      tracker_(tracker), tokens_(tokens), clock_(clock), metrics_(metrics) {
+  DeclareJobStatusCounter(metrics_);
+  metrics_.DeclareHistogram(
+      "retrain_trigger_lag_seconds",
+      "Time from the last record of a window landing to its job being scheduled.",
+      {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600});
+  metrics_.DeclareGauge("retrain_loop_last_tick_timestamp_seconds",
+                        "Unix time of the last completed pass of each loop.");
+  metrics_.DeclareCounter("retrain_attempts_retried_total",
+                          "Worker attempts retried after a failure.");
 }
 
-Status Orchestrator::EnsureRun(Job& job) {
+Status Reconciler::EnsureRun(Job& job) {
   if (job.mlflow_run_id || !tracker_) return {};
   auto run = tracker_->EnsureRun(job);
-  if (!run) return std::unexpected(run.error());
+  if (!run) return std::unexpected(During("creating the MLflow run", run.error()));
   auto updated = store_.UpdateJob(job.id, [&](Job& j, JobUpdate& u) -> Status {
     j.mlflow_run_id = run->run_id;
     j.mlflow_experiment_id = run->experiment_id;
@@ -64,33 +55,31 @@ Status Orchestrator::EnsureRun(Job& job) {
     u.events.push_back(ev);
     return {};
   });
-  if (!updated) return std::unexpected(updated.error());
+  if (!updated) return std::unexpected(During("recording the MLflow run", updated.error()));
   job = *updated;
   return {};
 }
 
-Status Orchestrator::Submit(const Job& job) {
-  const ModelSettings* m = FindModel(job.model_id);
+Status Reconciler::Submit(const Job& job) {
+  const ModelSettings* m = FindModel(models_, job.model_id);
   if (!m) {
     // The model left the configuration; its job can never run.
-    FailOrRetry(job, "model " + job.model_id + " is no longer configured");
-    return {};
+    return FailOrRetry(job, "model " + job.model_id + " is no longer configured");
   }
   ExecSpec spec;
   spec.job_id = job.id;
   spec.attempt = job.attempt;
   spec.model = m;
-  spec.env = WorkerEnv(job, *m);
-  spec.callback_token = CallbackToken(job.id, job.attempt);
+  spec.env = WorkerEnv(options_.worker_env, job, *m);
+  spec.callback_token = tokens_.For(job.id, job.attempt);
   spec.timeout_ms = m->timeout_ms;
   auto submitted = executor_.Submit(spec);
   if (!submitted) {
     if (submitted.error().code == ErrorCode::kResourceExhausted) return {};  // wait for a slot
-    if (!IsRetryable(submitted.error().code)) {
-      FailOrRetry(job, submitted.error().message);
-      return {};
+    if (!IsRetryable(submitted.error().code) && !IsAuthFailure(submitted.error().code)) {
+      return FailOrRetry(job, submitted.error().message);
     }
-    return std::unexpected(submitted.error());
+    return std::unexpected(During("handing the job to the executor", submitted.error()));
   }
   Job before;
   auto updated = store_.UpdateJob(job.id, [&](Job& j, JobUpdate& u) -> Status {
@@ -103,7 +92,9 @@ Status Orchestrator::Submit(const Job& job) {
     JobEvent ev;
     ev.source = EventSource::kExecutor;
     ev.message = "attempt " + std::to_string(j.attempt) + " handed to the " + executor_.Name() +
-                 " executor" + (submitted->kubernetes_job_name ? " as Job " + *submitted->kubernetes_job_name : "");
+                 " executor" +
+                 (submitted->kubernetes_job_name ? " as Job " + *submitted->kubernetes_job_name
+                                                 : "");
     if (j.status == JobStatus::kPending) {
       j.status = JobStatus::kScheduled;
       ev.status = JobStatus::kScheduled;
@@ -111,20 +102,21 @@ Status Orchestrator::Submit(const Job& job) {
     u.events.push_back(ev);
     return {};
   });
-  if (!updated) return std::unexpected(updated.error());
+  if (!updated) return std::unexpected(During("recording the hand-over", updated.error()));
   if (before.status == JobStatus::kPending && updated->status == JobStatus::kScheduled) {
-    CountStatus(before, *updated);
+    CountJobStatus(metrics_, before, *updated);
     if (updated->window.end_ms) {
       double lag = static_cast<double>(clock_.NowMs() - *updated->window.end_ms) / 1000.0;
-      metrics_.Observe("retrain_trigger_lag_seconds", {{"model", updated->model_id}}, lag < 0 ? 0 : lag);
+      metrics_.Observe("retrain_trigger_lag_seconds", {{"model", updated->model_id}},
+                       lag < 0 ? 0 : lag);
     }
   }
   return {};
 }
 
-void Orchestrator::FailOrRetry(const Job& job, const std::string& why) {
-  const ModelSettings* m = FindModel(job.model_id);
-  int max_attempts = m ? m->max_attempts : 1;
+Status Reconciler::FailOrRetry(const Job& job, const std::string& why) {
+  const ModelSettings* m = FindModel(models_, job.model_id);
+  const int max_attempts = m ? m->max_attempts : 1;
   Job before;
   auto updated = store_.UpdateJob(job.id, [&](Job& j, JobUpdate& u) -> Status {
     before = j;
@@ -132,53 +124,49 @@ void Orchestrator::FailOrRetry(const Job& job, const std::string& why) {
     JobEvent ev;
     ev.source = EventSource::kExecutor;
     if (j.attempt < max_attempts && m) {
-      ev.message = "attempt " + std::to_string(j.attempt) + " failed: " + why + "; retrying (attempt " +
-                   std::to_string(j.attempt + 1) + " of " + std::to_string(max_attempts) + ")";
+      ev.message = "attempt " + std::to_string(j.attempt) + " failed: " + why +
+                   "; retrying (attempt " + std::to_string(j.attempt + 1) + " of " +
+                   std::to_string(max_attempts) + ")";
       j.attempt += 1;
       j.submitted = false;
       j.progress.reset();
     } else {
-      j.status = JobStatus::kFailed;
-      j.error = why;
-      j.completed_at_ms = clock_.NowMs();
-      if (!j.started_at_ms) j.started_at_ms = j.completed_at_ms;
+      FinishJob(j, JobStatus::kFailed, clock_.NowMs(), why);
       ev.status = JobStatus::kFailed;
       ev.message = why;
     }
     u.events.push_back(ev);
     return {};
   });
-  if (!updated) {
-    LogStep(job, "recording a failed attempt", updated.error());
-    return;
-  }
+  if (!updated) return std::unexpected(During("recording a failed attempt", updated.error()));
   if (updated->attempt != before.attempt) {
     metrics_.Add("retrain_attempts_retried_total", {{"model", job.model_id}});
     spdlog::warn("job {}: attempt {} failed ({}); retrying", job.id, before.attempt, why);
   } else if (updated->status == JobStatus::kFailed && before.status != JobStatus::kFailed) {
-    CountStatus(before, *updated);
+    CountJobStatus(metrics_, before, *updated);
     spdlog::warn("job {} failed: {}", job.id, why);
   }
+  return {};
 }
 
-Status Orchestrator::Observe(const Job& job) {
+Status Reconciler::Observe(const Job& job) {
   auto obs = executor_.Observe(job.id);
-  if (!obs) return std::unexpected(obs.error());
+  if (!obs) return std::unexpected(During("observing the worker", obs.error()));
+  const int64_t now = clock_.NowMs();
   switch (obs->phase) {
     case ExecPhase::kRunning: {
-      const ModelSettings* m = FindModel(job.model_id);
-      int64_t last_sign = std::max(job.updated_at_ms, job.attempt_started_ms);
-      if (options_.heartbeat_timeout_ms > 0 && clock_.NowMs() - last_sign > options_.heartbeat_timeout_ms) {
+      const ModelSettings* m = FindModel(models_, job.model_id);
+      const int64_t last_sign = std::max(job.updated_at_ms, job.attempt_started_ms);
+      if (options_.heartbeat_timeout_ms > 0 && now - last_sign > options_.heartbeat_timeout_ms) {
         (void)executor_.Cancel(job.id);
-        FailOrRetry(job, "no report from the worker for " + FormatDuration(clock_.NowMs() - last_sign) +
-                             " (heartbeatTimeout " + FormatDuration(options_.heartbeat_timeout_ms) + ")");
-        return {};
+        return FailOrRetry(job, "no report from the worker for " +
+                                    FormatDuration(now - last_sign) + " (heartbeatTimeout " +
+                                    FormatDuration(options_.heartbeat_timeout_ms) + ")");
       }
       // The executor enforces the timeout; this is the backstop for one that cannot.
-      if (m && job.attempt_started_ms > 0 &&
-          clock_.NowMs() - job.attempt_started_ms > m->timeout_ms + 60'000) {
+      if (m && job.attempt_started_ms > 0 && now - job.attempt_started_ms > m->timeout_ms + 60'000) {
         (void)executor_.Cancel(job.id);
-        FailOrRetry(job, "worker exceeded its timeout of " + FormatDuration(m->timeout_ms));
+        return FailOrRetry(job, "worker exceeded its timeout of " + FormatDuration(m->timeout_ms));
       }
       return {};
     }
@@ -188,10 +176,7 @@ Status Orchestrator::Observe(const Job& job) {
       auto updated = store_.UpdateJob(job.id, [&](Job& j, JobUpdate& u) -> Status {
         before = j;
         if (IsTerminal(j.status) || j.attempt != job.attempt) return {};
-        j.status = JobStatus::kCompleted;
-        j.completed_at_ms = clock_.NowMs();
-        if (!j.started_at_ms) j.started_at_ms = j.completed_at_ms;
-        j.progress = 1.0;
+        FinishJob(j, JobStatus::kCompleted, clock_.NowMs());
         JobEvent ev;
         ev.status = JobStatus::kCompleted;
         ev.source = EventSource::kExecutor;
@@ -199,54 +184,51 @@ Status Orchestrator::Observe(const Job& job) {
         u.events.push_back(ev);
         return {};
       });
-      if (!updated) return std::unexpected(updated.error());
-      CountStatus(before, *updated);
+      if (!updated) return std::unexpected(During("recording the completion", updated.error()));
+      CountJobStatus(metrics_, before, *updated);
       return {};
     }
     case ExecPhase::kFailed:
-      FailOrRetry(job, obs->message.empty() ? "the worker failed" : obs->message);
-      return {};
+      return FailOrRetry(job, obs->message.empty() ? "the worker failed" : obs->message);
     case ExecPhase::kUnknown:
-      if (job.submitted) {
-        FailOrRetry(job, "the " + executor_.Name() +
-                             " executor no longer knows this attempt (the orchestrator restarted "
-                             "or the worker was removed)");
-      }
-      return {};
+      if (!job.submitted) return {};
+      return FailOrRetry(job, "the " + executor_.Name() +
+                                  " executor no longer knows this attempt (the orchestrator "
+                                  "restarted or the worker was removed)");
   }
   return {};
 }
 
-void Orchestrator::SyncTracker(const Job& job) {
+Status Reconciler::SyncTracker(const Job& job) {
   if (!tracker_ || !job.mlflow_run_id) {
     if (IsTerminal(job.status) && !job.tracking_finalized) {
-      (void)store_.UpdateJob(job.id, [](Job& j, JobUpdate&) -> Status {
+      auto s = store_.UpdateJob(job.id, [](Job& j, JobUpdate&) -> Status {
         j.tracking_finalized = true;  // never had a run: nothing to finalize
         return {};
       });
+      if (!s) return std::unexpected(During("recording tracker progress", s.error()));
     }
-    return;
+    return {};
   }
   const std::string& run = *job.mlflow_run_id;
   auto events = store_.ListEvents(job.id, job.tracked_event_seq);
-  if (!events) {
-    LogStep(job, "reading events", events.error());
-    return;
-  }
+  if (!events) return std::unexpected(During("reading events", events.error()));
+  Status result;  // the first failure, if any
   int64_t synced = job.tracked_event_seq;
   for (const auto& ev : *events) {
     if (!ev.metrics.empty()) {
       if (auto s = tracker_->LogMetrics(run, ev.metrics, ev.at_ms, ev.seq); !s) {
-        LogStep(job, "logging metrics to MLflow", s.error());
+        result = std::unexpected(During("logging metrics to MLflow", s.error()));
         break;
       }
     }
     synced = ev.seq;
   }
-  bool finalize = IsTerminal(job.status) && synced == (events->empty() ? job.tracked_event_seq : events->back().seq);
+  bool finalize = result.has_value() && IsTerminal(job.status);
   if (finalize) {
-    if (auto s = tracker_->SetTag(run, "retraining_status", std::string(ToString(job.status))); !s) {
-      LogStep(job, "tagging the MLflow run", s.error());
+    if (auto s = tracker_->SetTag(run, "retraining_status", std::string(ToString(job.status)));
+        !s) {
+      result = std::unexpected(During("tagging the MLflow run", s.error()));
       finalize = false;
     }
   }
@@ -258,39 +240,36 @@ void Orchestrator::SyncTracker(const Job& job) {
                       : job.status == JobStatus::kFailed  ? RunEndStatus::kFailed
                                                           : RunEndStatus::kKilled;
     if (auto s = tracker_->EndRun(run, st, job.completed_at_ms.value_or(clock_.NowMs())); !s) {
-      LogStep(job, "ending the MLflow run", s.error());
+      result = std::unexpected(During("ending the MLflow run", s.error()));
       finalize = false;
     }
   }
-  if (synced == job.tracked_event_seq && !finalize) return;
-  auto s = store_.UpdateJob(job.id, [&](Job& j, JobUpdate&) -> Status {
-    j.tracked_event_seq = std::max(j.tracked_event_seq, synced);
-    if (finalize) j.tracking_finalized = true;
-    return {};
-  });
-  if (!s) LogStep(job, "recording tracker progress", s.error());
+  if (synced != job.tracked_event_seq || finalize) {
+    auto s = store_.UpdateJob(job.id, [&](Job& j, JobUpdate&) -> Status {
+      j.tracked_event_seq = std::max(j.tracked_event_seq, synced);
+      if (finalize) j.tracking_finalized = true;
+      return {};
+    });
+    if (!s && result) result = std::unexpected(During("recording tracker progress", s.error()));
+  }
+  return result;
 }
 
-void Orchestrator::ReconcileJob(const Job& snapshot) {
-  Job job = snapshot;
+Result<Requeue> Reconciler::Step(Job job) {
+  Status first;  // the first failed step; the others still run when they can
   if (!IsTerminal(job.status)) {
-    if (auto s = EnsureRun(job); !s) {
-      LogStep(job, "creating the MLflow run", s.error());
-      return;  // stays pending until the tracker answers
-    }
-    if (!job.submitted) {
-      if (auto s = Submit(job); !s) LogStep(job, "handing the job to the executor", s.error());
-    } else if (auto s = Observe(job); !s) {
-      LogStep(job, "observing the worker", s.error());
-    }
+    if (auto s = EnsureRun(job); !s) return std::unexpected(s.error());  // stays pending
+    first = job.submitted ? Observe(job) : Submit(job);
     // The job may have ended meanwhile (a cancel or a worker report on another thread, or the
     // step above): re-read it, and finish a terminal one below in the same pass.
     auto fresh = store_.GetJob(job.id);
-    if (!fresh) return;
+    if (!fresh) return std::unexpected(During("re-reading the job", fresh.error()));
     job = *fresh;
     if (!IsTerminal(job.status)) {
-      SyncTracker(job);
-      return;
+      auto synced = SyncTracker(job);
+      if (!first) return std::unexpected(first.error());
+      if (!synced) return std::unexpected(synced.error());
+      return Requeue::After(options_.interval_ms);
     }
   }
   // A cancelled or failed job's worker is stopped before its tracking is finalized: once
@@ -298,131 +277,91 @@ void Orchestrator::ReconcileJob(const Job& snapshot) {
   // just as the cancel landed) would hold its executor slot for good.
   if (job.cancel_requested || job.status == JobStatus::kFailed) {
     if (auto s = executor_.Cancel(job.id); !s) {
-      LogStep(job, "stopping the worker", s.error());
-      return;
+      return std::unexpected(During("stopping the worker", s.error()));
     }
   }
-  SyncTracker(job);
+  if (auto s = SyncTracker(job); !s) return std::unexpected(s.error());
+  if (!first) return std::unexpected(first.error());
+  return Requeue::Done();
 }
 
-void Orchestrator::ReconcileOnce() {
-  std::lock_guard lock(reconcile_mu_);
+Result<Requeue> Reconciler::Reconcile(const std::string& job_id) {
+  std::lock_guard lock(mu_);
+  auto job = store_.GetJob(job_id);
+  if (!job) return std::unexpected(job.error());
+  if (IsTerminal(job->status) && job->tracking_finalized) return Requeue::Done();
+  return Step(*job);
+}
+
+int64_t Reconciler::RecordFailure(const Job& job, const Error& error) {
+  Backoff& b = backoff_[job.id];
+  b.failures += 1;
+  const int64_t cap = IsAuthFailure(error.code) ? options_.auth_retry_cap_ms : options_.retry_cap_ms;
+  const int64_t wait = BackoffDelayMs(b.failures, options_.interval_ms, std::max(cap, options_.interval_ms),
+                                      2.0, jitter_());
+  b.not_before_ms = clock_.NowMs() + wait;
+  // The step may have recorded some progress before failing: compare against the stored job.
+  auto stored = store_.GetJob(job.id);
+  b.job_updated_ms = stored ? stored->updated_at_ms : job.updated_at_ms;
+  if (error.message != b.last_message) {
+    // Said once per distinct cause, not once per try.
+    if (IsRetryable(error.code) || IsAuthFailure(error.code)) {
+      spdlog::warn("job {}: {}; retrying with growing waits of up to {}", job.id, error.message,
+                   FormatDuration(cap));
+    } else {
+      spdlog::error("job {}: {}; retrying with growing waits of up to {}", job.id, error.message,
+                    FormatDuration(cap));
+    }
+    b.last_message = error.message;
+  } else {
+    spdlog::debug("job {}: try {} failed again: {}", job.id, b.failures, error.message);
+  }
+  return wait;
+}
+
+int64_t Reconciler::ReconcileOnce() {
+  std::lock_guard lock(mu_);
+  const int64_t now = clock_.NowMs();
+  int64_t next = options_.interval_ms;
   auto active = store_.ListActiveJobs();
   if (!active) {
-    spdlog::warn("reconcile: cannot list jobs: {}", active.error().message);
-    return;
+    if (active.error().message != last_list_error_) {
+      spdlog::warn("reconcile: cannot list jobs: {}", active.error().message);
+      last_list_error_ = active.error().message;
+    }
+    return next;
   }
-  for (const auto& job : *active) ReconcileJob(job);
-  auto lagging = store_.ListJobsNeedingSync();
-  if (lagging) {
-    for (const auto& job : *lagging) ReconcileJob(job);
+  last_list_error_.clear();
+  std::vector<Job> jobs = std::move(*active);
+  if (auto lagging = store_.ListJobsNeedingSync()) {
+    for (auto& job : *lagging) jobs.push_back(std::move(job));
   }
+  std::set<std::string> seen;
+  for (const Job& job : jobs) {
+    if (!seen.insert(job.id).second) continue;
+    auto b = backoff_.find(job.id);
+    if (b != backoff_.end() && b->second.job_updated_ms == job.updated_at_ms &&
+        now < b->second.not_before_ms) {
+      next = std::min(next, b->second.not_before_ms - now);
+      continue;
+    }
+    auto r = Step(job);
+    if (!r) {
+      next = std::min(next, RecordFailure(job, r.error()));
+      continue;
+    }
+    if (b != backoff_.end()) {
+      if (b->second.failures > 0) {
+        spdlog::info("job {}: reconciling again after {} failed tries", job.id, b->second.failures);
+      }
+      backoff_.erase(b);
+    }
+    if (!r->done) next = std::min(next, r->after_ms);
+  }
+  std::erase_if(backoff_, [&](const auto& entry) { return !seen.contains(entry.first); });
   metrics_.Set("retrain_loop_last_tick_timestamp_seconds", {{"loop", "reconcile"}},
                static_cast<double>(clock_.NowMs()) / 1000.0);
-}
-
-void Orchestrator::TriggerOnce() {
-  auto head = feed_.Head();
-  if (!head) {
-    // Said once per distinct failure, not once per pass.
-    if (head.error().message != last_feed_error_) {
-      spdlog::warn("trigger: the feed is unavailable: {}", head.error().message);
-      last_feed_error_ = head.error().message;
-    }
-    return;
-  }
-  if (!last_feed_error_.empty()) {
-    spdlog::info("trigger: the feed is reachable again");
-    last_feed_error_.clear();
-  }
-  // Every model's unseen records in one feed call (one pass over the feed for Neo4j).
-  auto queries = UnseenQueries();
-  if (!queries) {
-    spdlog::warn("trigger: cannot read the models' watermarks: {}", queries.error().message);
-    return;
-  }
-  auto counts = feed_.CountUnseenMany(*queries, *head);
-  if (!counts) {
-    if (counts.error().message != last_feed_error_) {
-      spdlog::warn("trigger: cannot count unseen records: {}", counts.error().message);
-      last_feed_error_ = counts.error().message;
-    }
-    return;
-  }
-  for (size_t i = 0; i < options_.models.size(); ++i) {
-    const ModelSettings& m = options_.models[i];
-    UnseenSummary unseen = (*counts)[i];
-    if (options_.automatic) {
-      const CountedUnseen counted{(*queries)[i].after, (*counts)[i]};
-      auto job = CreateFor(m, TriggerKind::kAutomatic, std::nullopt, false, std::nullopt, nullptr,
-                           &unseen, &counted);
-      if (!job && job.error().code == ErrorCode::kAborted) {
-        // The watermark moved or the window changed under us: count this model afresh.
-        job = CreateFor(m, TriggerKind::kAutomatic, std::nullopt, false, std::nullopt, nullptr, &unseen);
-      }
-      if (!job && job.error().code != ErrorCode::kFailedPrecondition) {
-        spdlog::warn("trigger: model {}: {}", m.id, job.error().message);
-      }
-    }
-    metrics_.Set("retrain_unseen_records", {{"model", m.id}}, static_cast<double>(unseen.count));
-  }
-  metrics_.Set("retrain_loop_last_tick_timestamp_seconds", {{"loop", "trigger"}},
-               static_cast<double>(clock_.NowMs()) / 1000.0);
-}
-
-void Orchestrator::Kick() {
-  {
-    std::lock_guard lock(loop_mu_);
-    kicked_ = true;
-  }
-  loop_cv_.notify_all();
-}
-
-void Orchestrator::TriggerLoop() {
-  int64_t last_full = 0;
-  while (true) {
-    {
-      std::lock_guard lock(loop_mu_);
-      if (stopping_) return;
-    }
-    // Wake on new feed data, and at least every reconcile interval for time-based rules
-    // (maxWait, cooldown, schedule) and jobs that finished.
-    bool changed = feed_.WaitForChange(options_.feed_wait_ms);
-    int64_t now = clock_.NowMs();
-    if (changed || now - last_full >= options_.reconcile_interval_ms) {
-      TriggerOnce();
-      last_full = now;
-    }
-  }
-}
-
-void Orchestrator::ReconcileLoop() {
-  while (true) {
-    ReconcileOnce();
-    std::unique_lock lock(loop_mu_);
-    loop_cv_.wait_for(lock, std::chrono::milliseconds(options_.reconcile_interval_ms),
-                      [&] { return kicked_ || stopping_; });
-    if (stopping_) return;
-    kicked_ = false;
-  }
-}
-
-void Orchestrator::Start() {
-  std::lock_guard lock(loop_mu_);
-  if (trigger_thread_.joinable()) return;
-  stopping_ = false;
-  trigger_thread_ = std::thread([this] { TriggerLoop(); });
-  reconcile_thread_ = std::thread([this] { ReconcileLoop(); });
-}
-
-void Orchestrator::Stop() {
-  {
-    std::lock_guard lock(loop_mu_);
-    stopping_ = true;
-  }
-  loop_cv_.notify_all();
-  if (trigger_thread_.joinable()) trigger_thread_.join();
-  if (reconcile_thread_.joinable()) reconcile_thread_.join();
+  return std::max<int64_t>(next, 1);
 }
 
 }  // namespace retrain

@@ -2,10 +2,38 @@
 
 #include <algorithm>
 
-#include "config/cron.h"
+#include "orchestrator/cron.h"
 #include "core/time.h"
 
 namespace retrain {
+
+std::string_view ToString(TriggerReason reason) {
+  switch (reason) {
+    case TriggerReason::kThreshold: return "threshold";
+    case TriggerReason::kMaxWait: return "max_wait";
+    case TriggerReason::kSchedule: return "schedule";
+    case TriggerReason::kForced: return "forced";
+    case TriggerReason::kJobActive: return "job_active";
+    case TriggerReason::kNoData: return "no_data";
+    case TriggerReason::kInsufficientData: return "insufficient_data";
+    case TriggerReason::kCooldown: return "cooldown";
+  }
+  return "unknown";
+}
+
+TriggerInputs MakeTriggerInputs(const ModelSettings& model, const UnseenSummary& unseen,
+                                const std::optional<Job>& active_job,
+                                const std::optional<Job>& last_job, int64_t started_ms,
+                                int64_t now_ms) {
+  TriggerInputs in;
+  in.model = &model;
+  in.unseen = unseen;
+  if (active_job) in.active_job_id = active_job->id;
+  if (last_job) in.last_job_scheduled_ms = last_job->scheduled_at_ms;
+  in.since_ms = std::max(started_ms, in.last_job_scheduled_ms.value_or(0));
+  in.now_ms = now_ms;
+  return in;
+}
 
 TriggerDecision DecideTrigger(const TriggerInputs& in) {
   const ModelSettings& m = *in.model;
@@ -28,17 +56,18 @@ TriggerDecision DecideTrigger(const TriggerInputs& in) {
   const std::string count = std::to_string(in.unseen.count);
 
   if (in.active_job_id) {
-    d.reason = "job_active";
+    d.reason = TriggerReason::kJobActive;
     d.explanation = "model " + m.id + " already has an active job (" + *in.active_job_id + ")";
     return d;
   }
   if (in.manual) {
     if (in.unseen.count >= d.threshold && in.unseen.count > 0) {
       d.fire = true;
-      d.reason = in.force && in.unseen.count < m.min_records ? "forced" : "threshold";
+      d.reason = in.force && in.unseen.count < m.min_records ? TriggerReason::kForced
+                                                             : TriggerReason::kThreshold;
       d.explanation = count + " unseen records (threshold " + std::to_string(d.threshold) + ")";
     } else {
-      d.reason = in.unseen.count == 0 ? "no_data" : "insufficient_data";
+      d.reason = in.unseen.count == 0 ? TriggerReason::kNoData : TriggerReason::kInsufficientData;
       d.explanation = "model " + m.id + " has " + count + " unseen records; " +
                       std::to_string(d.threshold) + " are needed" +
                       (in.force ? "" : " (force lowers this to 1)");
@@ -46,36 +75,36 @@ TriggerDecision DecideTrigger(const TriggerInputs& in) {
     return d;
   }
   if (in.unseen.count == 0) {
-    d.reason = "no_data";
+    d.reason = TriggerReason::kNoData;
     d.explanation = "no unseen records";
     return d;
   }
   if (d.cooldown_left_ms > 0) {
-    d.reason = "cooldown";
+    d.reason = TriggerReason::kCooldown;
     d.explanation = "cooldown: the last job started less than " + FormatDuration(m.cooldown_ms) +
                     " ago (" + FormatDuration(d.cooldown_left_ms) + " left)";
     return d;
   }
   if (in.unseen.count >= m.min_records) {
     d.fire = true;
-    d.reason = "threshold";
+    d.reason = TriggerReason::kThreshold;
     d.explanation = count + " unseen records reached the threshold of " + std::to_string(m.min_records);
     return d;
   }
   if (m.max_wait_ms && d.oldest_unseen_age_ms && *d.oldest_unseen_age_ms >= *m.max_wait_ms) {
     d.fire = true;
-    d.reason = "max_wait";
+    d.reason = TriggerReason::kMaxWait;
     d.explanation = "the oldest of " + count + " unseen records waited " +
                     FormatDuration(*d.oldest_unseen_age_ms) + " (maxWait " + FormatDuration(*m.max_wait_ms) + ")";
     return d;
   }
   if (d.next_schedule_ms && *d.next_schedule_ms <= in.now_ms) {
     d.fire = true;
-    d.reason = "schedule";
+    d.reason = TriggerReason::kSchedule;
     d.explanation = "the schedule '" + *m.schedule + "' fired with " + count + " unseen records";
     return d;
   }
-  d.reason = "insufficient_data";
+  d.reason = TriggerReason::kInsufficientData;
   d.explanation = count + " unseen records; the threshold is " + std::to_string(m.min_records);
   return d;
 }

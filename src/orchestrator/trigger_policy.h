@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
+#include "core/job.h"
 #include "core/model.h"
 #include "feed/feed_source.h"
 
@@ -29,11 +31,25 @@ struct TriggerInputs {
   bool force = false;
 };
 
+// Why the trigger fires (the first four) or holds back (the rest).
+enum class TriggerReason {
+  kThreshold,         // unseen >= minRecords
+  kMaxWait,           // the oldest unseen record waited maxWait
+  kSchedule,          // a cron time passed
+  kForced,            // a manual request with force, below minRecords
+  kJobActive,         // the model has an active job
+  kNoData,            // no unseen records
+  kInsufficientData,  // fewer unseen records than needed
+  kCooldown,          // the last job started less than cooldown ago
+};
+
+// "threshold", "max_wait", "schedule", "forced", "job_active", "no_data", "insufficient_data",
+// "cooldown": the names the API shows.
+std::string_view ToString(TriggerReason reason);
+
 struct TriggerDecision {
   bool fire = false;
-  // Why: threshold | max_wait | schedule | forced | job_active | no_data | insufficient_data |
-  // cooldown
-  std::string reason;
+  TriggerReason reason = TriggerReason::kNoData;
   std::string explanation;  // one sentence for people
   int64_t threshold = 0;    // records needed (minRecords, or 1 when forced)
   int64_t cooldown_left_ms = 0;
@@ -42,5 +58,12 @@ struct TriggerDecision {
 };
 
 TriggerDecision DecideTrigger(const TriggerInputs& in);
+
+// The inputs for `model` from what the store and the feed say now; `started_ms` is when the
+// orchestrator started (the schedule's baseline before the model's first job).
+TriggerInputs MakeTriggerInputs(const ModelSettings& model, const UnseenSummary& unseen,
+                                const std::optional<Job>& active_job,
+                                const std::optional<Job>& last_job, int64_t started_ms,
+                                int64_t now_ms);
 
 }  // namespace retrain

@@ -3,7 +3,7 @@
 #include <string_view>
 
 #include "api/cursor.h"
-#include "config/cron.h"
+#include "orchestrator/cron.h"
 #include "core/time.h"
 
 namespace retrain::fuzz {

@@ -73,7 +73,7 @@ TEST_F(OrchestratorCountTest, OnePassCountsEveryModelInOneFeedCall) {
   for (int i = 0; i < 20; ++i) models.push_back(MakeModel("m" + std::to_string(i), i < 3 ? 5 : 1000));
   BuildCounting(models);
   Append(7);
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   EXPECT_EQ(counting_->many_calls, 1);
   EXPECT_EQ(counting_->queries_in_last_many, 20u);
   // The three models over their threshold got jobs from that one count.
@@ -83,7 +83,7 @@ TEST_F(OrchestratorCountTest, OnePassCountsEveryModelInOneFeedCall) {
     EXPECT_EQ(metrics_.Value("retrain_unseen_records", {{"model", "m" + std::to_string(i)}}), 7);
   }
 
-  auto overview = orch_->Overview();
+  auto overview = orch_->reads().Overview();
   ASSERT_TRUE(overview.has_value()) << overview.error().message;
   EXPECT_EQ(counting_->many_calls, 2);
   EXPECT_EQ(counting_->single_calls, 0);
@@ -96,17 +96,17 @@ TEST_F(OrchestratorCountTest, OnePassCountsEveryModelInOneFeedCall) {
 TEST_F(OrchestratorCountTest, CountTakenBeforeTheWatermarkMovedIsRedone) {
   BuildCounting({MakeModel("m", 5)});
   Append(5);
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   auto jobs = Jobs("m");
   ASSERT_EQ(jobs.size(), 1u);
   const std::string first = jobs[0].id;
-  orch_->ReconcileOnce();  // scheduled and running on the fake executor
+  orch_->reconciler().ReconcileOnce();  // scheduled and running on the fake executor
   Append(6);
   // The job completes (and the watermark moves to 5) after the pass counted 11 unseen records
   // from the old watermark: the pass must count again and claim only the 6 new ones.
   counting_->after_many = [&] { ASSERT_TRUE(Report(first, JobStatus::kCompleted).has_value()); };
   counting_->describe_calls = 0;
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   EXPECT_EQ(Watermark("m"), "5");
   // Counted again from the new watermark before the window was described (once).
   EXPECT_EQ(counting_->single_calls, 1);

@@ -20,7 +20,7 @@ class OrchestratorEventsTest : public testing::OrchestratorTest {
   Job MakePendingJob(bool callback_auth = true) {
     Build({MakeModel("m", 3)}, callback_auth);
     Append(3);
-    auto j = orch_->Trigger("m", TriggerKind::kManual, "test", false);
+    auto j = Trigger("m", TriggerKind::kManual, "test", false);
     EXPECT_TRUE(j.has_value()) << j.error().message;
     return j.value_or(Job{});
   }
@@ -35,13 +35,13 @@ class OrchestratorEventsTest : public testing::OrchestratorTest {
 TEST_F(OrchestratorEventsTest, ReconcileHandsTheJobToTheExecutor) {
   Job j = MakePendingJob();
   clock_.Advance(2'000);
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   ASSERT_EQ(exec_.submits.size(), 1u);
   const ExecSpec& s = exec_.submits[0];
   EXPECT_EQ(s.job_id, j.id);
   EXPECT_EQ(s.attempt, 1);
   EXPECT_EQ(s.timeout_ms, 30 * 60'000);
-  EXPECT_EQ(s.callback_token, orch_->CallbackToken(j.id, 1));
+  EXPECT_EQ(s.callback_token, orch_->tokens().For(j.id, 1));
   EXPECT_EQ(s.callback_token.size(), 64u);
   EXPECT_EQ(s.env.at("MODEL_ID"), "m");
   EXPECT_EQ(s.env.at("RETRAINING_JOB_ID"), j.id);
@@ -76,7 +76,7 @@ TEST_F(OrchestratorEventsTest, ReconcileHandsTheJobToTheExecutor) {
             std::string::npos) << metrics_.Render();
 
   // The next pass only observes: no second submission.
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   EXPECT_EQ(exec_.submits.size(), 1u);
   EXPECT_GE(exec_.observe_calls, 1);
 }
@@ -86,8 +86,8 @@ TEST_F(OrchestratorEventsTest, TrainerParamsBecomeTrainerVariables) {
   m.params = {{"num_round", "40"}, {"max_depth", "4"}};
   Build({m});
   Append(1);
-  ASSERT_TRUE(orch_->Trigger("m", TriggerKind::kManual, std::nullopt, false).has_value());
-  orch_->ReconcileOnce();
+  ASSERT_TRUE(Trigger("m", TriggerKind::kManual, std::nullopt, false).has_value());
+  orch_->reconciler().ReconcileOnce();
   ASSERT_EQ(exec_.submits.size(), 1u);
   EXPECT_EQ(exec_.submits[0].env.at("TRAINER_NUM_ROUND"), "40");
   EXPECT_EQ(exec_.submits[0].env.at("TRAINER_MAX_DEPTH"), "4");
@@ -96,13 +96,13 @@ TEST_F(OrchestratorEventsTest, TrainerParamsBecomeTrainerVariables) {
 TEST_F(OrchestratorEventsTest, FailedAttemptsAreRetriedUpToMaxAttempts) {
   Job j = MakePendingJob();
   for (int attempt = 1; attempt <= 3; ++attempt) {
-    orch_->ReconcileOnce();  // submits this attempt
+    orch_->reconciler().ReconcileOnce();  // submits this attempt
     ASSERT_EQ(exec_.submits.size(), size_t(attempt));
     EXPECT_EQ(exec_.submits.back().attempt, attempt);
     EXPECT_EQ(exec_.submits.back().env.at("RETRAINING_ATTEMPT"), std::to_string(attempt));
-    EXPECT_EQ(exec_.submits.back().callback_token, orch_->CallbackToken(j.id, attempt));
+    EXPECT_EQ(exec_.submits.back().callback_token, orch_->tokens().For(j.id, attempt));
     exec_.SetPhase(j.id, ExecPhase::kFailed, "exit code " + std::to_string(attempt));
-    orch_->ReconcileOnce();  // observes the failure
+    orch_->reconciler().ReconcileOnce();  // observes the failure
     Job now = Get(j.id);
     if (attempt < 3) {
       EXPECT_EQ(now.status, JobStatus::kScheduled) << attempt;
@@ -128,21 +128,24 @@ TEST_F(OrchestratorEventsTest, FailedAttemptsAreRetriedUpToMaxAttempts) {
   EXPECT_EQ(retries, 2);
 
   // A failed job is not submitted again.
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   EXPECT_EQ(exec_.submits.size(), 3u);
 }
 
-TEST_F(OrchestratorEventsTest, RetryableSubmitErrorsLeaveThePendingJobForTheNextPass) {
+TEST_F(OrchestratorEventsTest, RetryableSubmitErrorsLeaveThePendingJobForALaterPass) {
   Job j = MakePendingJob();
   exec_.submit_errors = {Fail(ErrorCode::kUnavailable, "api down").error(),
                          Fail(ErrorCode::kResourceExhausted, "no slot").error()};
-  orch_->ReconcileOnce();
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();  // the API is down: the job backs off
+  orch_->reconciler().ReconcileOnce();  // still waiting
+  EXPECT_EQ(exec_.submits.size(), 1u);
+  clock_.Advance(1'000);                // the first wait is at most the interval
+  orch_->reconciler().ReconcileOnce();  // no slot: waits for one, without backing off
   Job now = Get(j.id);
   EXPECT_EQ(now.status, JobStatus::kPending);
   EXPECT_EQ(now.attempt, 1);
   EXPECT_FALSE(now.submitted);
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   EXPECT_EQ(exec_.submits.size(), 3u);
   EXPECT_EQ(Get(j.id).status, JobStatus::kScheduled);
   EXPECT_EQ(Get(j.id).attempt, 1);
@@ -151,21 +154,21 @@ TEST_F(OrchestratorEventsTest, RetryableSubmitErrorsLeaveThePendingJobForTheNext
 TEST_F(OrchestratorEventsTest, NonRetryableSubmitErrorCountsAsAFailedAttempt) {
   Job j = MakePendingJob();
   exec_.submit_errors = {Fail(ErrorCode::kFailedPrecondition, "no such command").error()};
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   Job now = Get(j.id);
   EXPECT_EQ(now.attempt, 2);
   EXPECT_EQ(now.status, JobStatus::kPending);
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   EXPECT_EQ(exec_.submits.back().attempt, 2);
   EXPECT_EQ(Get(j.id).status, JobStatus::kScheduled);
 }
 
 TEST_F(OrchestratorEventsTest, ExecutorSuccessCompletesTheJob) {
   Job j = MakePendingJob();
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   clock_.Advance(5'000);
   exec_.SetPhase(j.id, ExecPhase::kSucceeded);
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   Job now = Get(j.id);
   EXPECT_EQ(now.status, JobStatus::kCompleted);
   EXPECT_EQ(now.progress, std::optional<double>(1.0));
@@ -174,68 +177,68 @@ TEST_F(OrchestratorEventsTest, ExecutorSuccessCompletesTheJob) {
   EXPECT_EQ(Watermark("m"), "3");
   EXPECT_EQ(Events(j.id).back().source, EventSource::kExecutor);
   // Without a tracker there is nothing to finalize: the job leaves the sync list.
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   EXPECT_TRUE(store_->ListJobsNeedingSync()->empty());
   EXPECT_TRUE(Get(j.id).tracking_finalized);
 }
 
 TEST_F(OrchestratorEventsTest, LostAttemptIsRetried) {
   Job j = MakePendingJob();
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   exec_.phases.clear();  // e.g. the executor restarted and forgot it
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   EXPECT_EQ(Get(j.id).attempt, 2);
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   EXPECT_EQ(exec_.submits.size(), 2u);
 }
 
 TEST_F(OrchestratorEventsTest, TimeoutBackstopStopsAndRetries) {
   Job j = MakePendingJob();
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   clock_.Advance(30 * 60'000 + 60'000);  // exactly the backstop: not yet
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   EXPECT_EQ(Get(j.id).attempt, 1);
   clock_.Advance(1);
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   EXPECT_EQ(Get(j.id).attempt, 2);
   EXPECT_NE(std::find(exec_.cancels.begin(), exec_.cancels.end(), j.id), exec_.cancels.end());
 }
 
 TEST_F(OrchestratorEventsTest, EventsNeedTheAttemptsToken) {
   Job j = MakePendingJob();
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   for (const std::string& token : {std::string(), std::string("wrong"),
-                                  orch_->CallbackToken(j.id, 2), orch_->CallbackToken("other", 1)}) {
-    auto r = orch_->ApplyEvent(j.id, Status(JobStatus::kRunning), token);
+                                  orch_->tokens().For(j.id, 2), orch_->tokens().For("other", 1)}) {
+    auto r = orch_->commands().ApplyEvent(j.id, Status(JobStatus::kRunning), token);
     ASSERT_FALSE(r.has_value()) << token;
     EXPECT_EQ(r.error().code, ErrorCode::kUnauthenticated);
     EXPECT_EQ(r.error().api_code, "invalid_token");
   }
   EXPECT_EQ(Get(j.id).status, JobStatus::kScheduled);
   EXPECT_EQ(Events(j.id).size(), 2u);
-  auto ok = orch_->ApplyEvent(j.id, Status(JobStatus::kRunning), orch_->CallbackToken(j.id, 1));
+  auto ok = orch_->commands().ApplyEvent(j.id, Status(JobStatus::kRunning), orch_->tokens().For(j.id, 1));
   ASSERT_TRUE(ok.has_value()) << ok.error().message;
   EXPECT_EQ(Events(j.id).back().source, EventSource::kWorker);
 }
 
 TEST_F(OrchestratorEventsTest, TokenOfAPreviousAttemptIsRejected) {
   Job j = MakePendingJob();
-  orch_->ReconcileOnce();
-  std::string first = orch_->CallbackToken(j.id, 1);
+  orch_->reconciler().ReconcileOnce();
+  std::string first = orch_->tokens().For(j.id, 1);
   exec_.SetPhase(j.id, ExecPhase::kFailed, "oom");
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   ASSERT_EQ(Get(j.id).attempt, 2);
-  auto stale = orch_->ApplyEvent(j.id, Status(JobStatus::kCompleted), first);
+  auto stale = orch_->commands().ApplyEvent(j.id, Status(JobStatus::kCompleted), first);
   ASSERT_FALSE(stale.has_value());
   EXPECT_EQ(stale.error().code, ErrorCode::kUnauthenticated);
   EXPECT_EQ(stale.error().api_code, "invalid_token");
-  auto ok = orch_->ApplyEvent(j.id, Status(JobStatus::kRunning), orch_->CallbackToken(j.id, 2));
+  auto ok = orch_->commands().ApplyEvent(j.id, Status(JobStatus::kRunning), orch_->tokens().For(j.id, 2));
   ASSERT_TRUE(ok.has_value()) << ok.error().message;
 }
 
 TEST_F(OrchestratorEventsTest, RunningProgressAndCompletion) {
   Job j = MakePendingJob();
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   clock_.Advance(1'000);
   auto r = Report(j.id, JobStatus::kRunning);
   ASSERT_TRUE(r.has_value());
@@ -247,7 +250,7 @@ TEST_F(OrchestratorEventsTest, RunningProgressAndCompletion) {
   progress.progress = 0.4;
   progress.metrics = {{"loss", 0.5}};
   progress.message = "epoch 4";
-  r = orch_->ApplyEvent(j.id, progress, orch_->CallbackToken(j.id, 1));
+  r = orch_->commands().ApplyEvent(j.id, progress, orch_->tokens().For(j.id, 1));
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->progress, std::optional<double>(0.4));
   EXPECT_EQ(r->started_at_ms, std::optional<int64_t>(started));  // only the first running
@@ -256,7 +259,7 @@ TEST_F(OrchestratorEventsTest, RunningProgressAndCompletion) {
   done.status = JobStatus::kCompleted;
   done.metrics = {{"auc", 0.93}};
   clock_.Advance(1'000);
-  r = orch_->ApplyEvent(j.id, done, orch_->CallbackToken(j.id, 1));
+  r = orch_->commands().ApplyEvent(j.id, done, orch_->tokens().For(j.id, 1));
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, JobStatus::kCompleted);
   EXPECT_EQ(r->progress, std::optional<double>(1.0));
@@ -274,7 +277,7 @@ TEST_F(OrchestratorEventsTest, RunningProgressAndCompletion) {
 
 TEST_F(OrchestratorEventsTest, RepeatingTheTerminalStatusIsANoOp) {
   Job j = MakePendingJob();
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   ASSERT_TRUE(Report(j.id, JobStatus::kCompleted).has_value());
   size_t events = Events(j.id).size();
   auto again = Report(j.id, JobStatus::kCompleted);
@@ -303,7 +306,7 @@ TEST_F(OrchestratorEventsTest, NoOpRepeatLeavesUpdatedAtAlone) {
 
 TEST_F(OrchestratorEventsTest, ADifferentTerminalStatusIsInvalidTransition) {
   Job j = MakePendingJob();
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   ASSERT_TRUE(Report(j.id, JobStatus::kCompleted).has_value());
   auto r = Report(j.id, JobStatus::kFailed);
   ASSERT_FALSE(r.has_value());
@@ -368,7 +371,7 @@ TEST_F(OrchestratorEventsTest, CompletedOnAPendingJobGoesThroughScheduled) {
 
 TEST_F(OrchestratorEventsTest, BackToPendingOrScheduledIsInvalid) {
   Job j = MakePendingJob();
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   ASSERT_TRUE(Report(j.id, JobStatus::kRunning).has_value());
   for (JobStatus to : {JobStatus::kPending, JobStatus::kScheduled}) {
     auto r = Report(j.id, to);
@@ -385,7 +388,7 @@ TEST_F(OrchestratorEventsTest, FailureReportKeepsTheWorkersError) {
   EventInput in;
   in.status = JobStatus::kFailed;
   in.error = "dataset empty";
-  auto r = orch_->ApplyEvent(j.id, in, orch_->CallbackToken(j.id, 1));
+  auto r = orch_->commands().ApplyEvent(j.id, in, orch_->tokens().For(j.id, 1));
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->error, std::optional<std::string>("dataset empty"));
   EXPECT_EQ(Events(j.id).back().message, std::optional<std::string>("dataset empty"));
@@ -393,7 +396,7 @@ TEST_F(OrchestratorEventsTest, FailureReportKeepsTheWorkersError) {
 
   // Without an error text the job still says why.
   Append(3);
-  auto j2 = orch_->Trigger("m", TriggerKind::kManual, std::nullopt, false);
+  auto j2 = Trigger("m", TriggerKind::kManual, std::nullopt, false);
   ASSERT_TRUE(j2.has_value());
   auto r2 = Report(j2->id, JobStatus::kFailed);
   ASSERT_TRUE(r2.has_value());
@@ -402,11 +405,11 @@ TEST_F(OrchestratorEventsTest, FailureReportKeepsTheWorkersError) {
 
 TEST_F(OrchestratorEventsTest, WorkerReportedFailureStopsTheWorker) {
   Job j = MakePendingJob();
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   ASSERT_TRUE(Report(j.id, JobStatus::kRunning).has_value());
   ASSERT_TRUE(Report(j.id, JobStatus::kFailed).has_value());
   EXPECT_TRUE(exec_.cancels.empty());
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   EXPECT_EQ(exec_.cancels, std::vector<std::string>{j.id});
   EXPECT_TRUE(Get(j.id).tracking_finalized);
   EXPECT_EQ(exec_.submits.size(), 1u);  // a reported failure is final, not retried
@@ -414,29 +417,29 @@ TEST_F(OrchestratorEventsTest, WorkerReportedFailureStopsTheWorker) {
 
 TEST_F(OrchestratorEventsTest, UnknownJob) {
   Build({MakeModel("m", 1)});
-  auto r = orch_->ApplyEvent("nope", Status(JobStatus::kRunning), "t");
+  auto r = orch_->commands().ApplyEvent("nope", Status(JobStatus::kRunning), "t");
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
   EXPECT_EQ(r.error().api_code, "job_not_found");
-  auto c = orch_->Cancel("nope", EventSource::kApi);
+  auto c = orch_->commands().Cancel("nope", EventSource::kApi);
   ASSERT_FALSE(c.has_value());
   EXPECT_EQ(c.error().api_code, "job_not_found");
 }
 
 TEST_F(OrchestratorEventsTest, CancelActiveJob) {
   Job j = MakePendingJob();
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   ASSERT_TRUE(Report(j.id, JobStatus::kRunning).has_value());
-  auto c = orch_->Cancel(j.id, EventSource::kApi);
+  auto c = orch_->commands().Cancel(j.id, EventSource::kApi);
   ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->status, JobStatus::kCancelled);
   EXPECT_TRUE(c->cancel_requested);
   EXPECT_EQ(c->completed_at_ms, std::optional<int64_t>(clock_.NowMs()));
   EXPECT_EQ(Events(j.id).back().source, EventSource::kApi);
-  auto again = orch_->Cancel(j.id, EventSource::kApi);  // idempotent
+  auto again = orch_->commands().Cancel(j.id, EventSource::kApi);  // idempotent
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->status, JobStatus::kCancelled);
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   EXPECT_NE(std::find(exec_.cancels.begin(), exec_.cancels.end(), j.id), exec_.cancels.end());
   EXPECT_EQ(Watermark("m"), "");
   // A late worker report cannot revive it.
@@ -451,10 +454,10 @@ TEST_F(OrchestratorEventsTest, CancelActiveJob) {
 TEST_F(OrchestratorEventsTest, CancelLandingWhileTheWorkerIsHandedOverStopsTheWorker) {
   Job j = MakePendingJob();
   exec_.on_submit = [&](const ExecSpec& spec) {
-    auto c = orch_->Cancel(spec.job_id, EventSource::kApi);
+    auto c = orch_->commands().Cancel(spec.job_id, EventSource::kApi);
     ASSERT_TRUE(c.has_value()) << c.error().message;
   };
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   ASSERT_EQ(exec_.submits.size(), 1u);
   EXPECT_EQ(exec_.phases.count(j.id), 0u) << "the worker of a cancelled job is still running";
   EXPECT_EQ(std::count(exec_.cancels.begin(), exec_.cancels.end(), j.id), 1);
@@ -462,33 +465,33 @@ TEST_F(OrchestratorEventsTest, CancelLandingWhileTheWorkerIsHandedOverStopsTheWo
   EXPECT_EQ(after.status, JobStatus::kCancelled);
   EXPECT_TRUE(after.tracking_finalized);
   exec_.on_submit = nullptr;
-  orch_->ReconcileOnce();  // nothing is submitted again for the cancelled job
+  orch_->reconciler().ReconcileOnce();  // nothing is submitted again for the cancelled job
   EXPECT_EQ(exec_.submits.size(), 1u);
 }
 
 TEST_F(OrchestratorEventsTest, CancelLandingWhileTheWorkerIsObservedStopsTheWorker) {
   Job j = MakePendingJob();
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   ASSERT_TRUE(Get(j.id).submitted);
   exec_.on_observe = [&](const std::string& id) {
     exec_.on_observe = nullptr;
-    ASSERT_TRUE(orch_->Cancel(id, EventSource::kApi).has_value());
+    ASSERT_TRUE(orch_->commands().Cancel(id, EventSource::kApi).has_value());
   };
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   EXPECT_EQ(exec_.phases.count(j.id), 0u) << "the worker of a cancelled job is still running";
   EXPECT_TRUE(Get(j.id).tracking_finalized);
 }
 
 TEST_F(OrchestratorEventsTest, MetricsAreCappedPerEventAndPerJob) {
   Job j = MakePendingJob();
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   auto metrics_event = [](int from, int count) {
     EventInput in;
     for (int i = from; i < from + count; ++i) in.metrics["m" + std::to_string(i)] = i;
     return in;
   };
-  std::string token = orch_->CallbackToken(j.id, 1);
-  auto big = orch_->ApplyEvent(j.id, metrics_event(0, kMaxMetricsPerEvent + 1), token);
+  std::string token = orch_->tokens().For(j.id, 1);
+  auto big = orch_->commands().ApplyEvent(j.id, metrics_event(0, kMaxMetricsPerEvent + 1), token);
   ASSERT_FALSE(big.has_value());
   EXPECT_EQ(big.error().code, ErrorCode::kUnprocessable);
   EXPECT_EQ(big.error().api_code, "too_many_metrics");
@@ -497,16 +500,16 @@ TEST_F(OrchestratorEventsTest, MetricsAreCappedPerEventAndPerJob) {
   EXPECT_EQ(HttpStatusFor(big.error().code), 422);
   size_t before = Events(j.id).size();
   for (size_t i = 0; i < kMaxMetricsPerJob / kMaxMetricsPerEvent; ++i) {
-    auto ok = orch_->ApplyEvent(j.id, metrics_event(int(i * kMaxMetricsPerEvent), kMaxMetricsPerEvent), token);
+    auto ok = orch_->commands().ApplyEvent(j.id, metrics_event(int(i * kMaxMetricsPerEvent), kMaxMetricsPerEvent), token);
     ASSERT_TRUE(ok.has_value()) << ok.error().message;
   }
   EXPECT_EQ(Get(j.id).metrics.size(), kMaxMetricsPerJob);
-  auto over = orch_->ApplyEvent(j.id, metrics_event(int(kMaxMetricsPerJob), 1), token);
+  auto over = orch_->commands().ApplyEvent(j.id, metrics_event(int(kMaxMetricsPerJob), 1), token);
   ASSERT_FALSE(over.has_value());
   EXPECT_EQ(over.error().api_code, "too_many_metrics");
   EXPECT_EQ(DetailText(over.error(), "limit"), std::to_string(kMaxMetricsPerJob));
   // Names the job already has may still be updated; what was accepted before stays.
-  auto update = orch_->ApplyEvent(j.id, metrics_event(0, 5), token);
+  auto update = orch_->commands().ApplyEvent(j.id, metrics_event(0, 5), token);
   ASSERT_TRUE(update.has_value()) << update.error().message;
   EXPECT_EQ(update->metrics.size(), kMaxMetricsPerJob);
   EXPECT_EQ(Events(j.id).size(), before + kMaxMetricsPerJob / kMaxMetricsPerEvent + 1);
@@ -514,9 +517,9 @@ TEST_F(OrchestratorEventsTest, MetricsAreCappedPerEventAndPerJob) {
 
 TEST_F(OrchestratorEventsTest, CancelFinishedJobIsJobFinished) {
   Job j = MakePendingJob();
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   ASSERT_TRUE(Report(j.id, JobStatus::kCompleted).has_value());
-  auto c = orch_->Cancel(j.id, EventSource::kApi);
+  auto c = orch_->commands().Cancel(j.id, EventSource::kApi);
   ASSERT_FALSE(c.has_value());
   EXPECT_EQ(c.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(c.error().api_code, "job_finished");
@@ -526,7 +529,7 @@ TEST_F(OrchestratorEventsTest, CancelFinishedJobIsJobFinished) {
 
 TEST_F(OrchestratorEventsTest, WorkerCancelReport) {
   Job j = MakePendingJob();
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   auto r = Report(j.id, JobStatus::kCancelled);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, JobStatus::kCancelled);
@@ -535,8 +538,8 @@ TEST_F(OrchestratorEventsTest, WorkerCancelReport) {
 
 TEST_F(OrchestratorEventsTest, WithoutCallbackAuthAnyoneMayReport) {
   Job j = MakePendingJob(/*callback_auth=*/false);
-  orch_->ReconcileOnce();
-  auto r = orch_->ApplyEvent(j.id, Status(JobStatus::kRunning), "");
+  orch_->reconciler().ReconcileOnce();
+  auto r = orch_->commands().ApplyEvent(j.id, Status(JobStatus::kRunning), "");
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(Events(j.id).back().source, EventSource::kApi);
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The Orchestrator on real adapters (SQLite store, embedded feed, both on temp files), a fake
-// executor and no tracker, on simulated time. Tests call TriggerOnce/ReconcileOnce directly.
+// executor and no tracker, on simulated time. Tests run the trigger pass and the reconciler
+// directly (auto_trigger().RunOnce(), reconciler().ReconcileOnce()).
 
 #include <gtest/gtest.h>
 
@@ -9,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "feed/embedded/embedded_feed.h"
 #include "orchestrator/orchestrator.h"
 #include "store/sqlite/sqlite_job_store.h"
+#include "tracking/tracker.h"
 
 namespace retrain::testing {
 
@@ -71,6 +74,68 @@ class FakeExecutor final : public Executor {
   std::function<void(const std::string&)> on_observe;  // likewise, as Observe is asked
 };
 
+// An in-memory tracker: records runs, metrics, tags and ends. While `script` is not empty, each
+// call takes its first entry: an error to fail with, or nullopt to go through. Single-threaded.
+class FakeTracker final : public Tracker {
+ public:
+  struct Run {
+    std::string job_id;
+    std::vector<std::pair<int64_t, std::map<std::string, double>>> metrics;  // (step, values)
+    std::map<std::string, std::string> tags;
+    std::optional<RunEndStatus> end;
+    int64_t end_time_ms = 0;
+  };
+
+  Result<std::string> EnsureExperiment() override { return std::string("1"); }
+
+  Result<RunRef> EnsureRun(const Job& job) override {
+    if (auto e = NextError()) return std::unexpected(*e);
+    ++ensure_calls;
+    for (const auto& [id, run] : runs)
+      if (run.job_id == job.id) return RunRef{"1", id, ""};
+    std::string id = "run-" + std::to_string(runs.size() + 1);
+    runs[id].job_id = job.id;
+    return RunRef{"1", id, ""};
+  }
+
+  Status LogMetrics(const std::string& run_id, const std::map<std::string, double>& metrics,
+                    int64_t, int64_t step) override {
+    if (auto e = NextError()) return std::unexpected(*e);
+    runs[run_id].metrics.emplace_back(step, metrics);
+    return {};
+  }
+
+  Status SetTag(const std::string& run_id, const std::string& key,
+                const std::string& value) override {
+    if (auto e = NextError()) return std::unexpected(*e);
+    runs[run_id].tags[key] = value;
+    return {};
+  }
+
+  Status EndRun(const std::string& run_id, RunEndStatus status, int64_t end_time_ms) override {
+    if (auto e = NextError()) return std::unexpected(*e);
+    runs[run_id].end = status;
+    runs[run_id].end_time_ms = end_time_ms;
+    return {};
+  }
+
+  Status LogArtifact(const RunRef&, const std::string&, const std::string&) override { return {}; }
+
+  std::string Uri() const override { return "fake://tracking"; }
+
+  std::map<std::string, Run> runs;
+  std::vector<std::optional<Error>> script;
+  int ensure_calls = 0;
+
+ private:
+  std::optional<Error> NextError() {
+    if (script.empty()) return std::nullopt;
+    std::optional<Error> e = script.front();
+    script.erase(script.begin());
+    return e;
+  }
+};
+
 inline ModelSettings MakeModel(const std::string& id, int64_t min_records) {
   ModelSettings m;
   m.id = id;
@@ -113,7 +178,8 @@ class OrchestratorTest : public ::testing::Test {
   }
 
   // Builds the orchestrator (its start time is the clock's current time).
-  void Build(std::vector<ModelSettings> models, bool callback_auth = true) {
+  void Build(std::vector<ModelSettings> models, bool callback_auth = true,
+             Tracker* tracker = nullptr) {
     OrchestratorOptions o;
     o.models = std::move(models);
     o.callback_auth = callback_auth;
@@ -121,8 +187,20 @@ class OrchestratorTest : public ::testing::Test {
     o.public_url = "http://127.0.0.1:18080";
     o.feed_uri = feed_->Uri();
     o.worker_env = {{"EXTRA", "1"}};
-    orch_ = std::make_unique<Orchestrator>(std::move(o), *store_, *feed_, exec_, nullptr, clock_,
+    orch_ = std::make_unique<Orchestrator>(std::move(o), *store_, *feed_, exec_, tracker, clock_,
                                            metrics_);
+  }
+
+  // A trigger request through the commands, as the API makes it.
+  Result<Job> Trigger(const std::string& model_id, TriggerKind kind,
+                      std::optional<std::string> reason, bool force,
+                      std::optional<std::string> idempotency_key = std::nullopt,
+                      bool* replayed = nullptr) {
+    auto r = orch_->commands().Trigger({.model_id = model_id, .kind = kind, .reason = reason,
+                                        .force = force, .idempotency_key = idempotency_key});
+    if (!r) return std::unexpected(r.error());
+    if (replayed) *replayed = r->replayed;
+    return r->job;
   }
 
   // Appends `n` records landing now; returns the last cursor.
@@ -162,7 +240,7 @@ class OrchestratorTest : public ::testing::Test {
     EventInput in;
     in.status = status;
     in.progress = progress;
-    return orch_->ApplyEvent(id, in, orch_->CallbackToken(id, Get(id).attempt));
+    return orch_->commands().ApplyEvent(id, in, orch_->tokens().For(id, Get(id).attempt));
   }
 
   std::string Watermark(const std::string& model) {

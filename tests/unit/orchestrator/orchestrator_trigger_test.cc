@@ -19,12 +19,12 @@ class OrchestratorTriggerTest : public testing::OrchestratorTest {};
 TEST_F(OrchestratorTriggerTest, AutomaticTriggerAtExactlyMinRecords) {
   Build({MakeModel("m", 5)});
   Append(4);
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   EXPECT_TRUE(Jobs("m").empty());
   EXPECT_EQ(metrics_.Value("retrain_unseen_records", {{"model", "m"}}), 4);
 
   Append(1);
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   auto jobs = Jobs("m");
   ASSERT_EQ(jobs.size(), 1u);
   const Job& j = jobs[0];
@@ -44,7 +44,7 @@ TEST_F(OrchestratorTriggerTest, AutomaticTriggerAtExactlyMinRecords) {
 
   // More data while the job is active creates nothing.
   Append(10);
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   EXPECT_EQ(Jobs("m").size(), 1u);
 }
 
@@ -55,7 +55,7 @@ TEST_F(OrchestratorTriggerTest, AutomaticDisabledOnlyUpdatesGauges) {
   o.callback_secret = "s";
   orch_ = std::make_unique<Orchestrator>(o, *store_, *feed_, exec_, nullptr, clock_, metrics_);
   Append(3);
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   EXPECT_TRUE(Jobs("m").empty());
   EXPECT_EQ(metrics_.Value("retrain_unseen_records", {{"model", "m"}}), 3);
 }
@@ -63,25 +63,25 @@ TEST_F(OrchestratorTriggerTest, AutomaticDisabledOnlyUpdatesGauges) {
 TEST_F(OrchestratorTriggerTest, WindowsStayContiguousWhenAJobFails) {
   Build({MakeModel("m", 5)});
   Append(5, "entity", "ingest-1");
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   auto j1 = Jobs("m").at(0);
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   ASSERT_TRUE(Report(j1.id, JobStatus::kCompleted).has_value());
   EXPECT_EQ(Watermark("m"), "5");
 
   Append(5, "entity", "ingest-2");
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   auto j2 = Jobs("m").at(0);
   ASSERT_NE(j2.id, j1.id);
   EXPECT_EQ(j2.window.after, "5");
   EXPECT_EQ(j2.window.upto, "10");
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   ASSERT_TRUE(Report(j2.id, JobStatus::kRunning).has_value());
   ASSERT_TRUE(Report(j2.id, JobStatus::kFailed).has_value());
   EXPECT_EQ(Watermark("m"), "5");  // a failed job releases its window
 
   Append(2, "entity", "ingest-3");
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   auto j3 = Jobs("m").at(0);
   ASSERT_NE(j3.id, j2.id);
   EXPECT_EQ(j3.window.after, "5");  // the same start as the failed job
@@ -89,7 +89,7 @@ TEST_F(OrchestratorTriggerTest, WindowsStayContiguousWhenAJobFails) {
   EXPECT_EQ(j3.window.records, 7);
   std::vector<std::pair<std::string, int64_t>> jobs = {{"ingest-2", 5}, {"ingest-3", 2}};
   EXPECT_EQ(j3.window.ingestion_jobs, jobs);
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   ASSERT_TRUE(Report(j3.id, JobStatus::kCompleted).has_value());
   EXPECT_EQ(Watermark("m"), "12");
 
@@ -106,11 +106,11 @@ TEST_F(OrchestratorTriggerTest, WindowsStayContiguousWhenAJobFails) {
 TEST_F(OrchestratorTriggerTest, CancelledJobReleasesItsWindowToo) {
   Build({MakeModel("m", 3)});
   Append(3);
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   auto j1 = Jobs("m").at(0);
-  ASSERT_TRUE(orch_->Cancel(j1.id, EventSource::kApi).has_value());
+  ASSERT_TRUE(orch_->commands().Cancel(j1.id, EventSource::kApi).has_value());
   Append(1);
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   auto j2 = Jobs("m").at(0);
   ASSERT_NE(j2.id, j1.id);
   EXPECT_EQ(j2.window.after, "");
@@ -123,11 +123,11 @@ TEST_F(OrchestratorTriggerTest, EntityTypeFilterCountsOnlyMatchingRecords) {
   Build({ind, MakeModel("all", 100)});
   Append(2, "indicator");
   Append(5, "entity");
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   EXPECT_TRUE(Jobs("ind").empty());
   Append(1, "indicator");
   Append(2, "entity");
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   auto jobs = Jobs("ind");
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].window.records, 3);
@@ -138,12 +138,12 @@ TEST_F(OrchestratorTriggerTest, EntityTypeFilterCountsOnlyMatchingRecords) {
 
 TEST_F(OrchestratorTriggerTest, UnknownModel) {
   Build({MakeModel("m", 5)});
-  auto r = orch_->Trigger("nope", TriggerKind::kManual, std::nullopt, true);
+  auto r = Trigger("nope", TriggerKind::kManual, std::nullopt, true);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
   EXPECT_EQ(r.error().api_code, "unknown_model");
   EXPECT_EQ(DetailText(r.error(), "modelId"), "nope");
-  auto p = orch_->Preview("nope");
+  auto p = orch_->reads().Preview("nope");
   ASSERT_FALSE(p.has_value());
   EXPECT_EQ(p.error().api_code, "unknown_model");
 }
@@ -151,7 +151,7 @@ TEST_F(OrchestratorTriggerTest, UnknownModel) {
 TEST_F(OrchestratorTriggerTest, ManualBelowThresholdIsInsufficientData) {
   Build({MakeModel("m", 5)});
   Append(3);
-  auto r = orch_->Trigger("m", TriggerKind::kManual, "backfill", false);
+  auto r = Trigger("m", TriggerKind::kManual, "backfill", false);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(r.error().api_code, "insufficient_data");
@@ -163,7 +163,7 @@ TEST_F(OrchestratorTriggerTest, ManualBelowThresholdIsInsufficientData) {
 TEST_F(OrchestratorTriggerTest, ForceLowersTheThresholdToOne) {
   Build({MakeModel("m", 5)});
   Append(3);
-  auto r = orch_->Trigger("m", TriggerKind::kGraphql, "manual backfill", true);
+  auto r = Trigger("m", TriggerKind::kGraphql, "manual backfill", true);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(r->trigger, TriggerKind::kGraphql);
   EXPECT_EQ(r->reason, std::optional<std::string>("manual backfill"));
@@ -175,14 +175,14 @@ TEST_F(OrchestratorTriggerTest, ForceLowersTheThresholdToOne) {
 TEST_F(OrchestratorTriggerTest, ManualWithoutReasonSaysSo) {
   Build({MakeModel("m", 1)});
   Append(1);
-  auto r = orch_->Trigger("m", TriggerKind::kManual, std::nullopt, false);
+  auto r = Trigger("m", TriggerKind::kManual, std::nullopt, false);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->reason, std::optional<std::string>("manual request"));
 }
 
 TEST_F(OrchestratorTriggerTest, ForceWithNoDataIsInsufficientData) {
   Build({MakeModel("m", 5)});
-  auto r = orch_->Trigger("m", TriggerKind::kManual, std::nullopt, true);
+  auto r = Trigger("m", TriggerKind::kManual, std::nullopt, true);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(r.error().api_code, "insufficient_data");
@@ -193,10 +193,10 @@ TEST_F(OrchestratorTriggerTest, ForceWithNoDataIsInsufficientData) {
 TEST_F(OrchestratorTriggerTest, SecondTriggerIsJobActive) {
   Build({MakeModel("m", 1)});
   Append(2);
-  auto first = orch_->Trigger("m", TriggerKind::kManual, std::nullopt, false);
+  auto first = Trigger("m", TriggerKind::kManual, std::nullopt, false);
   ASSERT_TRUE(first.has_value());
   Append(2);
-  auto second = orch_->Trigger("m", TriggerKind::kManual, std::nullopt, true);
+  auto second = Trigger("m", TriggerKind::kManual, std::nullopt, true);
   ASSERT_FALSE(second.has_value());
   EXPECT_EQ(second.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(second.error().api_code, "job_active");
@@ -207,16 +207,16 @@ TEST_F(OrchestratorTriggerTest, IdempotencyKeyReplaysTheJob) {
   Build({MakeModel("m", 1), MakeModel("other", 1)});
   Append(2);
   bool replayed = true;
-  auto first = orch_->Trigger("m", TriggerKind::kManual, std::nullopt, false, "key-1", &replayed);
+  auto first = Trigger("m", TriggerKind::kManual, std::nullopt, false, "key-1", &replayed);
   ASSERT_TRUE(first.has_value());
   EXPECT_FALSE(replayed);
-  auto again = orch_->Trigger("m", TriggerKind::kManual, std::nullopt, false, "key-1", &replayed);
+  auto again = Trigger("m", TriggerKind::kManual, std::nullopt, false, "key-1", &replayed);
   ASSERT_TRUE(again.has_value()) << again.error().message;
   EXPECT_TRUE(replayed);
   EXPECT_EQ(again->id, first->id);
   EXPECT_EQ(Jobs("m").size(), 1u);
 
-  auto reused = orch_->Trigger("other", TriggerKind::kManual, std::nullopt, false, "key-1", &replayed);
+  auto reused = Trigger("other", TriggerKind::kManual, std::nullopt, false, "key-1", &replayed);
   ASSERT_FALSE(reused.has_value());
   EXPECT_EQ(reused.error().code, ErrorCode::kUnprocessable);
   EXPECT_EQ(reused.error().api_code, "idempotency_key_reused");
@@ -228,30 +228,30 @@ TEST_F(OrchestratorTriggerTest, CooldownBlocksAutomaticButNotManual) {
   m.cooldown_ms = 10 * kMinute;
   Build({m});
   Append(2);
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   auto j1 = Jobs("m").at(0);
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   ASSERT_TRUE(Report(j1.id, JobStatus::kCompleted).has_value());
 
   clock_.Advance(4 * kMinute);
   Append(5);
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   EXPECT_EQ(Jobs("m").size(), 1u);
-  auto automatic = orch_->Trigger("m", TriggerKind::kAutomatic, std::nullopt, false);
+  auto automatic = Trigger("m", TriggerKind::kAutomatic, std::nullopt, false);
   ASSERT_FALSE(automatic.has_value());
   EXPECT_EQ(automatic.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(automatic.error().api_code, "cooldown");
-  auto preview = orch_->Preview("m");
+  auto preview = orch_->reads().Preview("m");
   ASSERT_TRUE(preview.has_value());
-  EXPECT_EQ(preview->automatic.reason, "cooldown");
+  EXPECT_EQ(ToString(preview->automatic.reason), "cooldown");
   EXPECT_EQ(preview->automatic.cooldown_left_ms, 6 * kMinute);
   EXPECT_TRUE(preview->manual.fire);
 
   clock_.Advance(6 * kMinute - 1);
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   EXPECT_EQ(Jobs("m").size(), 1u);
   clock_.Advance(1);
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   ASSERT_EQ(Jobs("m").size(), 2u);
   EXPECT_EQ(Jobs("m").at(0).window.records, 5);
 }
@@ -261,12 +261,12 @@ TEST_F(OrchestratorTriggerTest, ManualTriggerSkipsTheCooldown) {
   m.cooldown_ms = 60 * kMinute;
   Build({m});
   Append(2);
-  orch_->TriggerOnce();
-  orch_->ReconcileOnce();
+  orch_->auto_trigger().RunOnce();
+  orch_->reconciler().ReconcileOnce();
   ASSERT_TRUE(Report(Jobs("m").at(0).id, JobStatus::kCompleted).has_value());
   clock_.Advance(kMinute);
   Append(2);
-  auto r = orch_->Trigger("m", TriggerKind::kManual, std::nullopt, false);
+  auto r = Trigger("m", TriggerKind::kManual, std::nullopt, false);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(r->window.after, "2");
 }
@@ -276,14 +276,14 @@ TEST_F(OrchestratorTriggerTest, MaxWaitFiresBelowThresholdOnceTheOldestRecordIsO
   m.max_wait_ms = 10 * kMinute;
   Build({m});
   Append(3);  // lands at kT0
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   EXPECT_TRUE(Jobs("m").empty());
   clock_.Advance(10 * kMinute - 1);
   Append(1);
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   EXPECT_TRUE(Jobs("m").empty());
   clock_.Advance(1);
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   auto jobs = Jobs("m");
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].window.records, 4);
@@ -296,25 +296,25 @@ TEST_F(OrchestratorTriggerTest, ScheduleFiresOnlyAfterACronTimePasses) {
   m.schedule = "0 * * * *";
   Build({m});  // started at 06:30
   Append(3);
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   EXPECT_TRUE(Jobs("m").empty());
   clock_.Set(ParseRfc3339("2026-11-26T06:59:59.999Z").value());
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   EXPECT_TRUE(Jobs("m").empty());
   clock_.Set(ParseRfc3339("2026-11-26T07:00:00Z").value());
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   auto jobs = Jobs("m");
   ASSERT_EQ(jobs.size(), 1u);
-  orch_->ReconcileOnce();
+  orch_->reconciler().ReconcileOnce();
   ASSERT_TRUE(Report(jobs[0].id, JobStatus::kCompleted).has_value());
 
   // The next run waits for 08:00: the baseline is now the last job.
   Append(2);
   clock_.Set(ParseRfc3339("2026-11-26T07:59:00Z").value());
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   EXPECT_EQ(Jobs("m").size(), 1u);
   clock_.Set(ParseRfc3339("2026-11-26T08:00:00Z").value());
-  orch_->TriggerOnce();
+  orch_->auto_trigger().RunOnce();
   ASSERT_EQ(Jobs("m").size(), 2u);
   EXPECT_EQ(Jobs("m").at(0).window.records, 2);
 }
@@ -325,7 +325,7 @@ TEST_F(OrchestratorTriggerTest, PreviewCreatesNothing) {
   Build({m});
   Append(3);
   clock_.Advance(30'000);
-  auto p = orch_->Preview("m");
+  auto p = orch_->reads().Preview("m");
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(p->watermark, "");
   EXPECT_EQ(p->unseen.count, 3);
@@ -333,12 +333,12 @@ TEST_F(OrchestratorTriggerTest, PreviewCreatesNothing) {
   EXPECT_FALSE(p->automatic.fire);
   EXPECT_EQ(p->automatic.oldest_unseen_age_ms, std::optional<int64_t>(30'000));
   EXPECT_FALSE(p->manual.fire);
-  EXPECT_EQ(p->manual.reason, "insufficient_data");
+  EXPECT_EQ(ToString(p->manual.reason), "insufficient_data");
   clock_.Advance(30'000);
-  p = orch_->Preview("m");
+  p = orch_->reads().Preview("m");
   ASSERT_TRUE(p.has_value());
   EXPECT_TRUE(p->automatic.fire);
-  EXPECT_EQ(p->automatic.reason, "max_wait");
+  EXPECT_EQ(ToString(p->automatic.reason), "max_wait");
   EXPECT_TRUE(Jobs("m").empty());
 }
 
@@ -348,9 +348,9 @@ TEST_F(OrchestratorTriggerTest, OverviewPerModel) {
   Build({MakeModel("m", 2), ind});
   Append(2, "entity");
   Append(1, "indicator");
-  auto job = orch_->Trigger("m", TriggerKind::kManual, std::nullopt, false);
+  auto job = Trigger("m", TriggerKind::kManual, std::nullopt, false);
   ASSERT_TRUE(job.has_value());
-  auto o = orch_->Overview();
+  auto o = orch_->reads().Overview();
   ASSERT_TRUE(o.has_value());
   ASSERT_EQ(o->size(), 2u);
   EXPECT_EQ((*o)[0].model->id, "m");

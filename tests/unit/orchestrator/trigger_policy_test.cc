@@ -41,7 +41,7 @@ TEST_F(TriggerPolicyTest, ThresholdFiresExactlyAtMinRecords) {
   Unseen(10);
   auto d = Decide();
   EXPECT_TRUE(d.fire);
-  EXPECT_EQ(d.reason, "threshold");
+  EXPECT_EQ(ToString(d.reason), "threshold");
   EXPECT_EQ(d.threshold, 10);
   Unseen(11);
   EXPECT_TRUE(Decide().fire);
@@ -51,7 +51,7 @@ TEST_F(TriggerPolicyTest, OneBelowMinRecordsDoesNotFire) {
   Unseen(9);
   auto d = Decide();
   EXPECT_FALSE(d.fire);
-  EXPECT_EQ(d.reason, "insufficient_data");
+  EXPECT_EQ(ToString(d.reason), "insufficient_data");
   EXPECT_EQ(d.threshold, 10);
 }
 
@@ -59,7 +59,7 @@ TEST_F(TriggerPolicyTest, NoDataNeverFires) {
   Unseen(0);
   auto d = Decide();
   EXPECT_FALSE(d.fire);
-  EXPECT_EQ(d.reason, "no_data");
+  EXPECT_EQ(ToString(d.reason), "no_data");
   EXPECT_FALSE(d.oldest_unseen_age_ms.has_value());
   model_.max_wait_ms = 0;
   model_.schedule = "* * * * *";
@@ -71,13 +71,13 @@ TEST_F(TriggerPolicyTest, ActiveJobBlocksEverything) {
   in_.active_job_id = "job-1";
   auto d = Decide();
   EXPECT_FALSE(d.fire);
-  EXPECT_EQ(d.reason, "job_active");
+  EXPECT_EQ(ToString(d.reason), "job_active");
   EXPECT_NE(d.explanation.find("job-1"), std::string::npos) << d.explanation;
   in_.manual = true;
   in_.force = true;
   d = Decide();
   EXPECT_FALSE(d.fire);
-  EXPECT_EQ(d.reason, "job_active");
+  EXPECT_EQ(ToString(d.reason), "job_active");
 }
 
 TEST_F(TriggerPolicyTest, CooldownBlocksAutomaticWithTimeLeft) {
@@ -86,7 +86,7 @@ TEST_F(TriggerPolicyTest, CooldownBlocksAutomaticWithTimeLeft) {
   in_.last_job_scheduled_ms = kNow - 2 * kMinute;
   auto d = Decide();
   EXPECT_FALSE(d.fire);
-  EXPECT_EQ(d.reason, "cooldown");
+  EXPECT_EQ(ToString(d.reason), "cooldown");
   EXPECT_EQ(d.cooldown_left_ms, 3 * kMinute);
   EXPECT_NE(d.explanation.find("3m left"), std::string::npos) << d.explanation;
 
@@ -98,7 +98,7 @@ TEST_F(TriggerPolicyTest, CooldownBlocksAutomaticWithTimeLeft) {
   in_.now_ms = kNow + 3 * kMinute;  // exactly over
   d = Decide();
   EXPECT_TRUE(d.fire);
-  EXPECT_EQ(d.reason, "threshold");
+  EXPECT_EQ(ToString(d.reason), "threshold");
   EXPECT_EQ(d.cooldown_left_ms, 0);
 }
 
@@ -115,13 +115,13 @@ TEST_F(TriggerPolicyTest, MaxWaitFiresBelowThresholdOnceTheOldestIsOldEnough) {
   Unseen(3, 10 * kMinute - 1);
   auto d = Decide();
   EXPECT_FALSE(d.fire);
-  EXPECT_EQ(d.reason, "insufficient_data");
+  EXPECT_EQ(ToString(d.reason), "insufficient_data");
   EXPECT_EQ(d.oldest_unseen_age_ms, std::optional<int64_t>(10 * kMinute - 1));
 
   Unseen(3, 10 * kMinute);
   d = Decide();
   EXPECT_TRUE(d.fire);
-  EXPECT_EQ(d.reason, "max_wait");
+  EXPECT_EQ(ToString(d.reason), "max_wait");
   EXPECT_EQ(d.oldest_unseen_age_ms, std::optional<int64_t>(10 * kMinute));
 
   Unseen(1, 20 * kMinute);
@@ -132,7 +132,7 @@ TEST_F(TriggerPolicyTest, MaxWaitOffByDefault) {
   Unseen(3, 1000 * kMinute);
   auto d = Decide();
   EXPECT_FALSE(d.fire);
-  EXPECT_EQ(d.reason, "insufficient_data");
+  EXPECT_EQ(ToString(d.reason), "insufficient_data");
 }
 
 TEST_F(TriggerPolicyTest, MaxWaitStillRespectsCooldown) {
@@ -142,7 +142,7 @@ TEST_F(TriggerPolicyTest, MaxWaitStillRespectsCooldown) {
   Unseen(3, 5 * kMinute);
   auto d = Decide();
   EXPECT_FALSE(d.fire);
-  EXPECT_EQ(d.reason, "cooldown");
+  EXPECT_EQ(ToString(d.reason), "cooldown");
   EXPECT_EQ(d.cooldown_left_ms, 9 * kMinute);
 }
 
@@ -153,13 +153,13 @@ TEST_F(TriggerPolicyTest, ScheduleFiresOnlyAfterACronTimePassesSinceTheBaseline)
   in_.now_ms = ParseRfc3339("2026-11-26T06:59:59.999Z").value();
   auto d = Decide();
   EXPECT_FALSE(d.fire);
-  EXPECT_EQ(d.reason, "insufficient_data");
+  EXPECT_EQ(ToString(d.reason), "insufficient_data");
   EXPECT_EQ(d.next_schedule_ms, ParseRfc3339("2026-11-26T07:00:00Z"));
 
   in_.now_ms = ParseRfc3339("2026-11-26T07:00:00Z").value();
   d = Decide();
   EXPECT_TRUE(d.fire);
-  EXPECT_EQ(d.reason, "schedule");
+  EXPECT_EQ(ToString(d.reason), "schedule");
 
   // A baseline after the cron time (the last job ran at 07:00) waits for 08:00.
   in_.since_ms = ParseRfc3339("2026-11-26T07:00:00Z").value();
@@ -175,7 +175,7 @@ TEST_F(TriggerPolicyTest, ScheduleNeedsData) {
   in_.now_ms = kNow + 10 * kMinute;
   auto d = Decide();
   EXPECT_FALSE(d.fire);
-  EXPECT_EQ(d.reason, "no_data");
+  EXPECT_EQ(ToString(d.reason), "no_data");
 }
 
 TEST_F(TriggerPolicyTest, ManualNeedsMinRecords) {
@@ -183,13 +183,13 @@ TEST_F(TriggerPolicyTest, ManualNeedsMinRecords) {
   Unseen(9);
   auto d = Decide();
   EXPECT_FALSE(d.fire);
-  EXPECT_EQ(d.reason, "insufficient_data");
+  EXPECT_EQ(ToString(d.reason), "insufficient_data");
   EXPECT_EQ(d.threshold, 10);
   EXPECT_NE(d.explanation.find("force lowers this to 1"), std::string::npos) << d.explanation;
   Unseen(10);
   d = Decide();
   EXPECT_TRUE(d.fire);
-  EXPECT_EQ(d.reason, "threshold");
+  EXPECT_EQ(ToString(d.reason), "threshold");
 }
 
 TEST_F(TriggerPolicyTest, ManualForceNeedsOneRecord) {
@@ -198,12 +198,12 @@ TEST_F(TriggerPolicyTest, ManualForceNeedsOneRecord) {
   Unseen(1);
   auto d = Decide();
   EXPECT_TRUE(d.fire);
-  EXPECT_EQ(d.reason, "forced");
+  EXPECT_EQ(ToString(d.reason), "forced");
   EXPECT_EQ(d.threshold, 1);
   Unseen(10);
   d = Decide();
   EXPECT_TRUE(d.fire);
-  EXPECT_EQ(d.reason, "threshold");
+  EXPECT_EQ(ToString(d.reason), "threshold");
 }
 
 TEST_F(TriggerPolicyTest, ManualWithNoDataIsNoData) {
@@ -211,11 +211,11 @@ TEST_F(TriggerPolicyTest, ManualWithNoDataIsNoData) {
   Unseen(0);
   auto d = Decide();
   EXPECT_FALSE(d.fire);
-  EXPECT_EQ(d.reason, "no_data");
+  EXPECT_EQ(ToString(d.reason), "no_data");
   in_.force = true;
   d = Decide();
   EXPECT_FALSE(d.fire);
-  EXPECT_EQ(d.reason, "no_data");
+  EXPECT_EQ(ToString(d.reason), "no_data");
   EXPECT_EQ(d.threshold, 1);
 }
 
@@ -225,8 +225,8 @@ TEST_F(TriggerPolicyTest, ManualIgnoresCooldownMaxWaitAndSchedule) {
   in_.last_job_scheduled_ms = kNow - kMinute;
   Unseen(10);
   auto d = Decide();
-  EXPECT_TRUE(d.fire) << d.reason;
-  EXPECT_EQ(d.reason, "threshold");
+  EXPECT_TRUE(d.fire) << ToString(d.reason);
+  EXPECT_EQ(ToString(d.reason), "threshold");
 
   // Below the threshold, maxWait and a passed schedule do not help a manual request.
   model_.max_wait_ms = kMinute;
@@ -235,7 +235,7 @@ TEST_F(TriggerPolicyTest, ManualIgnoresCooldownMaxWaitAndSchedule) {
   Unseen(5, 30 * kMinute);
   d = Decide();
   EXPECT_FALSE(d.fire);
-  EXPECT_EQ(d.reason, "insufficient_data");
+  EXPECT_EQ(ToString(d.reason), "insufficient_data");
 }
 
 TEST_F(TriggerPolicyTest, OldestAgeIsNeverNegative) {

@@ -1,6 +1,6 @@
 // Five-field cron schedules in UTC: parse errors and NextAfter on known dates.
 
-#include "config/cron.h"
+#include "orchestrator/cron.h"
 
 #include <gtest/gtest.h>
 

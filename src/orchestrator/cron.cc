@@ -1,4 +1,4 @@
-#include "config/cron.h"
+#include "orchestrator/cron.h"
 
 #include <charconv>
 #include <ctime>
