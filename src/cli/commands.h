@@ -62,7 +62,4 @@ struct DemoOptions {
 };
 int RunDemo(const CommonOptions& common, const DemoOptions& options);
 
-// The absolute path of the running binary.
-std::string SelfExecutable();
-
 }  // namespace retrain

@@ -15,19 +15,13 @@
 #include <thread>
 
 #include "api/rest_api.h"
+#include "cli/adapters.h"
 #include "cli/commands.h"
 #include "core/ids.h"
 #include "core/redact.h"
-#include "exec/local/local_executor.h"
 #include "feed/deferred_feed.h"
-#include "feed/open_feed.h"
 #include "http/server.h"
 #include "orchestrator/orchestrator.h"
-#include "store/sqlite/sqlite_job_store.h"
-#include "tracking/open_tracker.h"
-#ifdef RETRAIN_HAVE_KUBERNETES
-#include "exec/kubernetes/kubernetes_executor.h"
-#endif
 #ifdef RETRAIN_HAVE_GRAPHQL
 #include "api/graphql_api.h"
 #endif
@@ -43,40 +37,6 @@ void OnSignal(int) { g_stop = true; }
 int Fatal(const std::string& what, const Error& e, int code = 1) {
   std::cerr << "retrain: " << what << ": " << e.message << "\n";
   return code;
-}
-
-Result<std::unique_ptr<Executor>> OpenExecutor(const Config& c, Clock& clock, JobStore& store) {
-  if (c.executor.kind == "kubernetes") {
-#ifdef RETRAIN_HAVE_KUBERNETES
-    KubernetesExecutorOptions o;
-    o.kubeconfig_path = c.executor.kubernetes.kubeconfig;
-    o.env = ProcessEnvironment();
-    o.namespace_ = c.executor.kubernetes.namespace_;
-    o.image = c.executor.kubernetes.image;
-    o.service_account = c.executor.kubernetes.service_account;
-    auto exec = KubernetesExecutor::Create(std::move(o));
-    if (!exec) return std::unexpected(exec.error());
-    // Jobs this orchestrator no longer knows (their rows are gone) are reported and removed.
-    auto orphans = (*exec)->ListOrphans([&store](const std::string& id) {
-      auto job = store.GetJob(id);
-      return job.has_value() || job.error().code != ErrorCode::kNotFound;
-    });
-    if (orphans && !orphans->empty()) {
-      for (const auto& id : *orphans) spdlog::warn("removed orphaned Kubernetes Job of unknown job {}", id);
-    }
-    return std::unique_ptr<Executor>(std::move(*exec));
-#else
-    return Fail(ErrorCode::kInvalidArgument, "this build of retrain has no Kubernetes executor");
-#endif
-  }
-  LocalExecutorOptions o{.clock = clock,
-                         .log_dir = c.ResolvePath("logs"),
-                         .max_concurrent = c.executor.max_concurrent,
-                         .default_command = {SelfExecutable(), "worker"},
-                         .kill_grace_ms = c.executor.kill_grace_ms};
-  auto e = LocalExecutor::Create(o);
-  if (!e) return std::unexpected(e.error());
-  return std::unique_ptr<Executor>(std::move(*e));
 }
 
 // The last `max_bytes` of a file. Errors: kNotFound "log_not_found".
@@ -122,18 +82,6 @@ int LockDataDir(const std::string& data_dir, std::string* why) {
 
 }  // namespace
 
-std::string SelfExecutable() {
-  std::error_code ec;
-  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("retrain") : p.string();
-}
-
-std::string FeedUri(const Config& c) {
-  if (c.feed.source == "neo4j") return c.feed.neo4j_uri;
-  std::string path = std::filesystem::absolute(c.ResolvePath(c.feed.path)).lexically_normal().string();
-  return (c.feed.source == "fixtures" ? "fixtures:" : "embedded:") + path;
-}
-
 int RunServe(const Config& config, const ServeHooks& hooks) {
   static SystemClock clock;
   std::error_code ec;
@@ -152,13 +100,12 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
     int fd;
     ~LockCloser() { ::close(fd); }
   } lock_closer{lock_fd};
-  auto store = OpenSqliteJobStore(config.ResolvePath(config.store.path), clock);
+  auto store = OpenConfiguredStore(config, clock);
   if (!store) return Fatal("cannot open the job store", store.error());
 
-  FeedOptions fo{.uri = FeedUri(config), .user = config.feed.neo4j_user,
-                 .password = config.feed.neo4j_password, .settle_lag_ms = config.feed.settle_lag_ms};
-  auto feed = OpenFeed(fo);
-  const std::string feed_shown = RedactUrl(fo.uri);
+  const std::string feed_uri = WorkerFeedUri(config);
+  auto feed = OpenConfiguredFeed(config);
+  const std::string feed_shown = RedactUrl(feed_uri);
   if (!feed) {
     ErrorCode code = feed.error().code;
     // A feed that is down or refuses us may come back: start, report it in /readyz, retry.
@@ -171,20 +118,15 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
                   feed.error().message,
                   auth ? "with growing waits of up to 30s" : "every second");
     feed = std::unique_ptr<FeedSource>(
-        std::make_unique<DeferredFeed>(fo, OpenFeed, feed.error(), clock));
+        std::make_unique<DeferredFeed>(feed_uri, [&config] { return OpenConfiguredFeed(config); },
+                                       feed.error(), clock));
   }
 
-  TrackerOptions to;
-  to.tracking_uri = config.experiment.tracking_uri;
-  to.artifact_location = config.experiment.artifact_location;
-  to.experiment_name = config.experiment.name;
-  to.experiment_description = config.experiment.description;
-  to.experiment_tags = config.experiment.tags;
-  to.base_dir = std::filesystem::absolute(config.data_dir).lexically_normal().string();
+  const TrackerOptions to = TrackerOptionsFrom(config);
   auto tracking = OpenTracking(to);
   if (!tracking) return Fatal("cannot open MLflow tracking at " + RedactUrl(to.tracking_uri), tracking.error());
 
-  auto executor = OpenExecutor(config, clock, **store);
+  auto executor = OpenConfiguredExecutor(config, clock, **store);
   if (!executor) return Fatal("cannot start the " + config.executor.kind + " executor", executor.error());
 
   std::string secret = config.server.callback_secret;
@@ -225,7 +167,7 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   oo.callback_auth = config.server.callback_auth;
   oo.callback_secret = secret;
   oo.public_url = config.server.public_url.empty() ? base_url : config.server.public_url;
-  oo.feed_uri = fo.uri;
+  oo.feed_uri = feed_uri;
   if (config.feed.source == "neo4j") {
     oo.worker_env["NEO4J_USER"] = config.feed.neo4j_user;
     oo.worker_env["NEO4J_PASSWORD"] = config.feed.neo4j_password;

@@ -3,10 +3,9 @@
 
 #include <iostream>
 
+#include "cli/adapters.h"
 #include "cli/commands.h"
-#include "feed/open_feed.h"
 #include "http/http_client.h"
-#include "tracking/open_tracker.h"
 #include "trainer/event_sink.h"
 #include "trainer/worker.h"
 
@@ -24,7 +23,7 @@ int RunWorkerCommand() {
                  "`retrain serve` (or a Kubernetes Job) with its job's environment\n";
     return 2;
   }
-  auto feed = OpenFeed({.uri = feed_uri, .user = get("NEO4J_USER"), .password = get("NEO4J_PASSWORD")});
+  auto feed = OpenFeedUri({.uri = feed_uri, .user = get("NEO4J_USER"), .password = get("NEO4J_PASSWORD")});
   if (!feed) {
     std::cerr << "retrain worker: cannot open the feed " << feed_uri << ": " << feed.error().message << "\n";
     return 1;

@@ -18,9 +18,9 @@ bool IsAuthFailure(const Error& e) {
 
 }  // namespace
 
-DeferredFeed::DeferredFeed(FeedOptions options, Opener open, Error first_error, const Clock& clock,
+DeferredFeed::DeferredFeed(std::string uri, Opener open, Error first_error, const Clock& clock,
                            Timing timing)
-    : options_(std::move(options)), open_(std::move(open)), clock_(clock), timing_(timing),
+    : uri_(std::move(uri)), open_(std::move(open)), clock_(clock), timing_(timing),
       error_(std::move(first_error)),
       rng_(timing.jitter_seed != 0 ? timing.jitter_seed : std::random_device{}()) {
   next_try_ms_ = NextTryMs(error_);
@@ -40,7 +40,7 @@ Result<FeedSource*> DeferredFeed::Get() {
   std::lock_guard lock(mu_);
   if (inner_) return inner_.get();
   if (clock_.NowMs() < next_try_ms_) return std::unexpected(error_);
-  auto opened = open_(options_);
+  auto opened = open_();
   if (!opened) {
     next_try_ms_ = NextTryMs(opened.error());
     // An authentication failure after an authentication failure keeps the first as the cause.
@@ -98,7 +98,7 @@ bool DeferredFeed::WaitForChange(int64_t timeout_ms) {
   return false;
 }
 
-std::string DeferredFeed::Uri() const { return RedactUrl(options_.uri); }
+std::string DeferredFeed::Uri() const { return RedactUrl(uri_); }
 
 Status DeferredFeed::Ping() {
   auto f = Get();

@@ -14,28 +14,29 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <string>
 
 #include "core/time.h"
 
 #include "feed/feed_source.h"
-#include "feed/open_feed.h"
 
 namespace retrain {
 
 class DeferredFeed final : public FeedSource {
  public:
-  using Opener = std::function<Result<std::unique_ptr<FeedSource>>(const FeedOptions&)>;
+  // Opens the real feed (the composition root's, e.g. OpenConfiguredFeed).
+  using Opener = std::function<Result<std::unique_ptr<FeedSource>>()>;
   struct Timing {
     int64_t retry_ms = 1000;
     int64_t auth_backoff_cap_ms = 30'000;
     uint64_t jitter_seed = 0;  // 0 = from a random device
   };
-  // `first_error` is the failure of the open tried at start-up (returned until a retry works).
-  // `clock` must outlive the feed.
-  DeferredFeed(FeedOptions options, Opener open, Error first_error, const Clock& clock,
+  // `uri` names the feed (Uri() shows it redacted); `first_error` is the failure of the open
+  // tried at start-up (returned until a retry works). `clock` must outlive the feed.
+  DeferredFeed(std::string uri, Opener open, Error first_error, const Clock& clock,
                Timing timing);
-  DeferredFeed(FeedOptions options, Opener open, Error first_error, const Clock& clock)
-      : DeferredFeed(std::move(options), std::move(open), std::move(first_error), clock, Timing{}) {}
+  DeferredFeed(std::string uri, Opener open, Error first_error, const Clock& clock)
+      : DeferredFeed(std::move(uri), std::move(open), std::move(first_error), clock, Timing{}) {}
 
   Result<std::string> Head() override;
   Result<UnseenSummary> CountUnseen(const FeedFilter& filter, std::string_view after,
@@ -56,7 +57,7 @@ class DeferredFeed final : public FeedSource {
   // When to try opening again after `error`. Requires mu_.
   int64_t NextTryMs(const Error& error);
 
-  const FeedOptions options_;
+  const std::string uri_;
   const Opener open_;
   const Clock& clock_;
   const Timing timing_;

@@ -18,7 +18,7 @@
 
 #include "http/http_client.h"
 #include "tracking/mlflow_rest/rest_tracker.h"
-#include "tracking/open_tracker.h"
+#include "cli/adapters.h"
 
 namespace retrain {
 namespace {

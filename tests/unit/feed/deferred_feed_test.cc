@@ -30,8 +30,10 @@ struct ScriptedOpener {
   const FakeClock* clock = nullptr;
   std::string dir;
 
+  std::string Uri() const { return "embedded:" + dir + "/feed.db"; }
+
   DeferredFeed::Opener Fn() {
-    return [this](const FeedOptions&) -> Result<std::unique_ptr<FeedSource>> {
+    return [this]() -> Result<std::unique_ptr<FeedSource>> {
       tries_at.push_back(clock->NowMs());
       if (tries_at.size() <= errors.size()) return std::unexpected(errors[tries_at.size() - 1]);
       auto f = EmbeddedFeed::Open(dir + "/feed.db");
@@ -57,7 +59,7 @@ TEST(DeferredFeed, RejectedCredentialsBackOffAndKeepTheFirstCause) {
   FakeClock clock(kT0);
   ScriptedOpener opener{.errors = {}, .tries_at = {}, .clock = &clock, .dir = dir.path()};
   for (int i = 0; i < 40; ++i) opener.errors.push_back(i < 2 ? Rejected() : LockedOut());
-  DeferredFeed feed(FeedOptions{}, opener.Fn(), Rejected(), clock, {.retry_ms = 1000,
+  DeferredFeed feed(opener.Uri(), opener.Fn(), Rejected(), clock, {.retry_ms = 1000,
                     .auth_backoff_cap_ms = 30'000, .jitter_seed = 7});
   std::string last = PollFor(feed, clock, 120'000);
   // The lockout the retries provoked does not replace the real cause.
@@ -83,7 +85,7 @@ TEST(DeferredFeed, AFeedThatIsDownIsRetriedEverySecondAndOpensWhenBack) {
   FakeClock clock(kT0);
   ScriptedOpener opener{.errors = {Down(), Down(), Down()}, .tries_at = {}, .clock = &clock,
                         .dir = dir.path()};
-  DeferredFeed feed(FeedOptions{}, opener.Fn(), Down(), clock, {.retry_ms = 1000,
+  DeferredFeed feed(opener.Uri(), opener.Fn(), Down(), clock, {.retry_ms = 1000,
                     .auth_backoff_cap_ms = 30'000, .jitter_seed = 7});
   EXPECT_EQ(PollFor(feed, clock, 3'500), "connection refused");
   EXPECT_EQ(opener.tries_at.size(), 3u);
@@ -97,7 +99,7 @@ TEST(DeferredFeed, ACauseOtherThanAuthenticationReplacesTheOldOne) {
   FakeClock clock(kT0);
   ScriptedOpener opener{.errors = {Down(), Rejected()}, .tries_at = {}, .clock = &clock,
                         .dir = dir.path()};
-  DeferredFeed feed(FeedOptions{}, opener.Fn(), Rejected(), clock, {.retry_ms = 1000,
+  DeferredFeed feed(opener.Uri(), opener.Fn(), Rejected(), clock, {.retry_ms = 1000,
                     .auth_backoff_cap_ms = 30'000, .jitter_seed = 7});
   clock.Advance(2'000);
   EXPECT_EQ(feed.Head().error().message, "connection refused");  // the server went away

@@ -1,8 +1,11 @@
-#include "tracking/open_tracker.h"
+// OpenTracking: the tracking URI picks the adapter; relative paths resolve in the data dir.
 
 #include <gtest/gtest.h>
 
-#include "test_dir.h"
+#include <filesystem>
+
+#include "../temp_dir.h"
+#include "cli/adapters.h"
 
 namespace retrain {
 namespace {
@@ -10,33 +13,36 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(OpenTracking, RelativePathResolvesAgainstBaseDir) {
-  testing::TempDir dir;
+  testing::TempDir tmp;
+  const fs::path dir_path(tmp.path());
   TrackerOptions o;
   o.tracking_uri = "mlruns";
-  o.base_dir = dir.path().string();
+  o.base_dir = dir_path.string();
   auto backend = OpenTracking(o);
   ASSERT_TRUE(backend) << backend.error().message;
-  EXPECT_EQ(backend->tracker->Uri(), "file://" + (dir.path() / "mlruns").string());
+  EXPECT_EQ(backend->tracker->Uri(), "file://" + (dir_path / "mlruns").string());
   EXPECT_NE(backend->reader, nullptr);
   EXPECT_NE(backend->registry, nullptr);
-  EXPECT_TRUE(fs::exists(dir.path() / "mlruns" / "0" / "meta.yaml"));
+  EXPECT_TRUE(fs::exists(dir_path / "mlruns" / "0" / "meta.yaml"));
 }
 
 TEST(OpenTracking, FileUriIsPercentDecoded) {
-  testing::TempDir dir;
+  testing::TempDir tmp;
+  const fs::path dir_path(tmp.path());
   TrackerOptions o;
-  o.tracking_uri = "file://" + dir.path().string() + "/my%20runs";
+  o.tracking_uri = "file://" + dir_path.string() + "/my%20runs";
   auto backend = OpenTracking(o);
   ASSERT_TRUE(backend) << backend.error().message;
-  EXPECT_TRUE(fs::exists(dir.path() / "my runs" / "0" / "meta.yaml"));
+  EXPECT_TRUE(fs::exists(dir_path / "my runs" / "0" / "meta.yaml"));
 }
 
 TEST(OpenTracking, FileUriAndRelativeArtifactLocation) {
-  testing::TempDir dir;
+  testing::TempDir tmp;
+  const fs::path dir_path(tmp.path());
   TrackerOptions o;
-  o.tracking_uri = "file://" + (dir.path() / "store").string();
+  o.tracking_uri = "file://" + (dir_path / "store").string();
   o.artifact_location = "art";
-  o.base_dir = dir.path().string();
+  o.base_dir = dir_path.string();
   auto backend = OpenTracking(o);
   ASSERT_TRUE(backend) << backend.error().message;
   Job job;
@@ -44,7 +50,7 @@ TEST(OpenTracking, FileUriAndRelativeArtifactLocation) {
   job.model_id = "m";
   auto run = backend->tracker->EnsureRun(job);
   ASSERT_TRUE(run) << run.error().message;
-  EXPECT_EQ(run->artifact_uri, (dir.path() / "art").string() + "/" + run->run_id + "/artifacts");
+  EXPECT_EQ(run->artifact_uri, (dir_path / "art").string() + "/" + run->run_id + "/artifacts");
   ASSERT_TRUE(backend->tracker->LogArtifact(*run, "a.txt", "x"));
   auto back = backend->reader->ReadArtifact(run->run_id, "a.txt");
   ASSERT_TRUE(back);
