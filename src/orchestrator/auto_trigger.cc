@@ -4,11 +4,16 @@
 
 namespace retrain {
 
-AutoTrigger::AutoTrigger(bool automatic, const std::vector<ModelSettings>& models,
-                         FeedSource& feed, ReadModels& reads, JobCommands& commands,
-                         const Clock& clock, MetricsRegistry& metrics)
-    : automatic_(automatic), models_(models), feed_(feed), reads_(reads), commands_(commands),
-      clock_(clock), metrics_(metrics) {
+AutoTrigger::AutoTrigger(bool automatic, const std::vector<ModelSettings>& models, FeedSource& feed,
+                         ReadModels& reads, JobCommands& commands, const Clock& clock,
+                         MetricsRegistry& metrics)
+    : automatic_(automatic),
+      models_(models),
+      feed_(feed),
+      reads_(reads),
+      commands_(commands),
+      clock_(clock),
+      metrics_(metrics) {
   metrics_.DeclareGauge("retrain_unseen_records", "Feed records not yet trained on, per model.");
   metrics_.DeclareGauge("retrain_loop_last_tick_timestamp_seconds",
                         "Unix time of the last completed pass of each loop.");

@@ -13,7 +13,8 @@ namespace {
 
 Error UnknownModel(const std::string& model_id) {
   Error e = Fail(ErrorCode::kNotFound, "no model with id '" + model_id + "' is configured",
-                 "unknown_model").error();
+                 "unknown_model")
+                .error();
   e.With("modelId", model_id);
   return e;
 }
@@ -27,9 +28,10 @@ Error TooManyMetrics(std::string message, size_t limit) {
 
 Error InvalidTransition(const Job& job, JobStatus to) {
   Error e = Fail(ErrorCode::kFailedPrecondition,
-                 "job " + job.id + " cannot go from " + std::string(ToString(job.status)) +
-                     " to " + std::string(ToString(to)),
-                 "invalid_transition").error();
+                 "job " + job.id + " cannot go from " + std::string(ToString(job.status)) + " to " +
+                     std::string(ToString(to)),
+                 "invalid_transition")
+                .error();
   e.With("from", std::string(ToString(job.status)));
   e.With("to", std::string(ToString(to)));
   return e;
@@ -39,11 +41,17 @@ Error InvalidTransition(const Job& job, JobStatus to) {
 
 JobCommands::JobCommands(CommandOptions options, const std::vector<ModelSettings>& models,
                          JobStore& store, FeedSource& feed, std::string executor_name,
-                         const CallbackTokens& tokens, const Clock& clock,
-                         MetricsRegistry& metrics, Wakeup& wakeup)
-    : options_(options), models_(models), store_(store), feed_(feed),
-      executor_name_(std::move(executor_name)), tokens_(tokens), clock_(clock),
-      metrics_(metrics), wakeup_(wakeup) {
+                         const CallbackTokens& tokens, const Clock& clock, MetricsRegistry& metrics,
+                         Wakeup& wakeup)
+    : options_(options),
+      models_(models),
+      store_(store),
+      feed_(feed),
+      executor_name_(std::move(executor_name)),
+      tokens_(tokens),
+      clock_(clock),
+      metrics_(metrics),
+      wakeup_(wakeup) {
   DeclareJobStatusCounter(metrics_);
 }
 
@@ -108,8 +116,8 @@ Result<TriggerResult> JobCommands::Create(const ModelSettings& m, const TriggerR
   auto last = store_.LastJob(m.id);
   if (!last) return std::unexpected(last.error());
 
-  TriggerInputs in = MakeTriggerInputs(m, unseen, *active, *last, options_.started_ms,
-                                       clock_.NowMs());
+  TriggerInputs in =
+      MakeTriggerInputs(m, unseen, *active, *last, options_.started_ms, clock_.NowMs());
   in.manual = request.kind != TriggerKind::kAutomatic;
   in.force = request.force;
   TriggerDecision d = DecideTrigger(in);
@@ -123,9 +131,9 @@ Result<TriggerResult> JobCommands::Create(const ModelSettings& m, const TriggerR
     Error e = Fail(ErrorCode::kFailedPrecondition,
                    cooldown ? d.explanation
                             : "model " + m.id + " has " + std::to_string(unseen.count) +
-                                  " unseen records; " + std::to_string(d.threshold) +
-                                  " are needed",
-                   cooldown ? "cooldown" : "insufficient_data").error();
+                                  " unseen records; " + std::to_string(d.threshold) + " are needed",
+                   cooldown ? "cooldown" : "insufficient_data")
+                  .error();
     e.With("unseenRecords", unseen.count);
     e.With("minRecords", d.threshold);
     return std::unexpected(e);
@@ -166,10 +174,10 @@ Result<TriggerResult> JobCommands::Create(const ModelSettings& m, const TriggerR
 Result<Job> JobCommands::ApplyEvent(const std::string& job_id, const EventInput& input,
                                     const std::string& bearer_token) {
   if (input.metrics.size() > kMaxMetricsPerEvent) {
-    return std::unexpected(TooManyMetrics(
-        "an event may carry at most " + std::to_string(kMaxMetricsPerEvent) +
-            " metrics; this one has " + std::to_string(input.metrics.size()),
-        kMaxMetricsPerEvent));
+    return std::unexpected(
+        TooManyMetrics("an event may carry at most " + std::to_string(kMaxMetricsPerEvent) +
+                           " metrics; this one has " + std::to_string(input.metrics.size()),
+                       kMaxMetricsPerEvent));
   }
   Job before;
   EventSource source = EventSource::kApi;
@@ -191,7 +199,8 @@ Result<Job> JobCommands::ApplyEvent(const std::string& job_id, const EventInput&
       }
       Error e = Fail(ErrorCode::kFailedPrecondition,
                      "job " + job.id + " is already " + std::string(ToString(job.status)),
-                     input.status ? "invalid_transition" : "job_finished").error();
+                     input.status ? "invalid_transition" : "job_finished")
+                    .error();
       e.With("from", std::string(ToString(job.status)));
       if (input.status) e.With("to", std::string(ToString(*input.status)));
       return std::unexpected(e);
@@ -269,7 +278,8 @@ Result<Job> JobCommands::Cancel(const std::string& job_id, EventSource source) {
       Error e = Fail(ErrorCode::kFailedPrecondition,
                      "job " + job.id + " already " + std::string(ToString(job.status)) +
                          " and can no longer be cancelled",
-                     "job_finished").error();
+                     "job_finished")
+                    .error();
       e.With("status", std::string(ToString(job.status)));
       return std::unexpected(e);
     }

@@ -14,7 +14,8 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
   size_t start = 0;
   while (true) {
     size_t pos = s.find(sep, start);
-    out.push_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
+    out.push_back(
+        s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
     if (pos == std::string_view::npos) break;
     start = pos + 1;
   }
@@ -39,7 +40,8 @@ bool ParseField(std::string_view field, int lo, int hi, std::bitset<N>* bits) {
     int a = lo, b = hi;
     if (part != "*") {
       if (auto dash = part.find('-'); dash != std::string_view::npos) {
-        if (!ParseNum(part.substr(0, dash), &a) || !ParseNum(part.substr(dash + 1), &b)) return false;
+        if (!ParseNum(part.substr(0, dash), &a) || !ParseNum(part.substr(dash + 1), &b))
+          return false;
       } else {
         if (!ParseNum(part, &a)) return false;
         b = step > 1 ? hi : a;
@@ -69,9 +71,8 @@ Result<CronSchedule> CronSchedule::Parse(std::string_view text) {
                 ParseField(fields[4], 0, 7, &c.weekdays_)};
   for (int i = 0; i < 5; ++i) {
     if (!ok[i]) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "the " + std::string(kNames[i]) + " field '" + std::string(fields[i]) +
-                      "' is not valid");
+      return Fail(ErrorCode::kInvalidArgument, "the " + std::string(kNames[i]) + " field '" +
+                                                   std::string(fields[i]) + "' is not valid");
     }
   }
   if (c.weekdays_.test(7)) c.weekdays_.set(0);
@@ -89,7 +90,11 @@ int64_t CronSchedule::NextAfter(int64_t after_ms) const {
     gmtime_r(&tt, &tm);
     if (!months_.test(static_cast<size_t>(tm.tm_mon + 1))) {
       // jump to the first day of next month
-      tm.tm_mday = 1; tm.tm_hour = 0; tm.tm_min = 0; tm.tm_sec = 0; tm.tm_mon += 1;
+      tm.tm_mday = 1;
+      tm.tm_hour = 0;
+      tm.tm_min = 0;
+      tm.tm_sec = 0;
+      tm.tm_mon += 1;
       t = timegm(&tm);
       continue;
     }
@@ -97,12 +102,17 @@ int64_t CronSchedule::NextAfter(int64_t after_ms) const {
     bool dow = weekdays_.test(static_cast<size_t>(tm.tm_wday));
     bool day_ok = (days_restricted_ && weekdays_restricted_) ? (dom || dow) : (dom && dow);
     if (!day_ok) {
-      tm.tm_hour = 0; tm.tm_min = 0; tm.tm_sec = 0; tm.tm_mday += 1;
+      tm.tm_hour = 0;
+      tm.tm_min = 0;
+      tm.tm_sec = 0;
+      tm.tm_mday += 1;
       t = timegm(&tm);
       continue;
     }
     if (!hours_.test(static_cast<size_t>(tm.tm_hour))) {
-      tm.tm_min = 0; tm.tm_sec = 0; tm.tm_hour += 1;
+      tm.tm_min = 0;
+      tm.tm_sec = 0;
+      tm.tm_hour += 1;
       t = timegm(&tm);
       continue;
     }

@@ -4,10 +4,14 @@
 
 namespace retrain {
 
-Loops::Loops(LoopOptions options, FeedSource& feed, AutoTrigger& trigger,
-             Reconciler& reconciler, Wakeup& wakeup, const Clock& clock)
-    : options_(options), feed_(feed), trigger_(trigger), reconciler_(reconciler),
-      wakeup_(wakeup), clock_(clock) {}
+Loops::Loops(LoopOptions options, FeedSource& feed, AutoTrigger& trigger, Reconciler& reconciler,
+             Wakeup& wakeup, const Clock& clock)
+    : options_(options),
+      feed_(feed),
+      trigger_(trigger),
+      reconciler_(reconciler),
+      wakeup_(wakeup),
+      clock_(clock) {}
 
 Loops::~Loops() { Stop(); }
 

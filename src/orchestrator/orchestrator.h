@@ -33,16 +33,16 @@ namespace retrain {
 
 struct OrchestratorOptions {
   std::vector<ModelSettings> models;
-  bool automatic = true;                 // run the automatic trigger
+  bool automatic = true;  // run the automatic trigger
   int64_t reconcile_interval_ms = 1'000;
-  int64_t feed_wait_ms = 100;            // how long the trigger loop waits for feed changes
+  int64_t feed_wait_ms = 100;  // how long the trigger loop waits for feed changes
   // A handed-over attempt with no report (event or status change) for this long is treated as
   // lost: stopped and retried. 0 = off.
   int64_t heartbeat_timeout_ms = 0;
   bool callback_auth = true;
-  std::string callback_secret;           // signs per-attempt worker tokens; never logged
-  std::string public_url;                // base URL workers use to reach the API
-  std::string feed_uri;                  // RETRAINING_FEED_URI for workers
+  std::string callback_secret;                    // signs per-attempt worker tokens; never logged
+  std::string public_url;                         // base URL workers use to reach the API
+  std::string feed_uri;                           // RETRAINING_FEED_URI for workers
   std::map<std::string, std::string> worker_env;  // extra variables for every worker
 };
 
@@ -50,8 +50,8 @@ class Orchestrator {
  public:
   // All dependencies must outlive the orchestrator. `tracker` may be null (no tracking). The
   // loops do not run until loops().Start().
-  Orchestrator(OrchestratorOptions options, JobStore& store, FeedSource& feed,
-               Executor& executor, Tracker* tracker, const Clock& clock, MetricsRegistry& metrics);
+  Orchestrator(OrchestratorOptions options, JobStore& store, FeedSource& feed, Executor& executor,
+               Tracker* tracker, const Clock& clock, MetricsRegistry& metrics);
 
   const std::vector<ModelSettings>& models() const { return options_.models; }
   const ModelSettings* FindModel(std::string_view id) const {

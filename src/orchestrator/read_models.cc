@@ -2,15 +2,16 @@
 
 namespace retrain {
 
-ReadModels::ReadModels(const std::vector<ModelSettings>& models, JobStore& store,
-                       FeedSource& feed, int64_t started_ms, const Clock& clock)
+ReadModels::ReadModels(const std::vector<ModelSettings>& models, JobStore& store, FeedSource& feed,
+                       int64_t started_ms, const Clock& clock)
     : models_(models), store_(store), feed_(feed), started_ms_(started_ms), clock_(clock) {}
 
 Result<TriggerPreview> ReadModels::Preview(const std::string& model_id) {
   const ModelSettings* m = FindModel(models_, model_id);
   if (!m) {
     Error e = Fail(ErrorCode::kNotFound, "no model with id '" + model_id + "' is configured",
-                   "unknown_model").error();
+                   "unknown_model")
+                  .error();
     e.With("modelId", model_id);
     return std::unexpected(e);
   }

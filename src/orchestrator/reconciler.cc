@@ -27,10 +27,15 @@ bool IsAuthFailure(ErrorCode code) {
 
 Reconciler::Reconciler(ReconcilerOptions options, const std::vector<ModelSettings>& models,
                        JobStore& store, Executor& executor, Tracker* tracker,
-                       const CallbackTokens& tokens, const Clock& clock,
-                       MetricsRegistry& metrics)
-    : options_(std::move(options)), models_(models), store_(store), executor_(executor),
-      tracker_(tracker), tokens_(tokens), clock_(clock), metrics_(metrics) {
+                       const CallbackTokens& tokens, const Clock& clock, MetricsRegistry& metrics)
+    : options_(std::move(options)),
+      models_(models),
+      store_(store),
+      executor_(executor),
+      tracker_(tracker),
+      tokens_(tokens),
+      clock_(clock),
+      metrics_(metrics) {
   DeclareJobStatusCounter(metrics_);
   metrics_.DeclareHistogram(
       "retrain_trigger_lag_seconds",
@@ -91,10 +96,10 @@ Status Reconciler::Submit(const Job& job) {
     j.kubernetes_namespace = submitted->kubernetes_namespace;
     JobEvent ev;
     ev.source = EventSource::kExecutor;
-    ev.message = "attempt " + std::to_string(j.attempt) + " handed to the " + executor_.Name() +
-                 " executor" +
-                 (submitted->kubernetes_job_name ? " as Job " + *submitted->kubernetes_job_name
-                                                 : "");
+    ev.message =
+        "attempt " + std::to_string(j.attempt) + " handed to the " + executor_.Name() +
+        " executor" +
+        (submitted->kubernetes_job_name ? " as Job " + *submitted->kubernetes_job_name : "");
     if (j.status == JobStatus::kPending) {
       j.status = JobStatus::kScheduled;
       ev.status = JobStatus::kScheduled;
@@ -159,12 +164,13 @@ Status Reconciler::Observe(const Job& job) {
       const int64_t last_sign = std::max(job.updated_at_ms, job.attempt_started_ms);
       if (options_.heartbeat_timeout_ms > 0 && now - last_sign > options_.heartbeat_timeout_ms) {
         (void)executor_.Cancel(job.id);
-        return FailOrRetry(job, "no report from the worker for " +
-                                    FormatDuration(now - last_sign) + " (heartbeatTimeout " +
+        return FailOrRetry(job, "no report from the worker for " + FormatDuration(now - last_sign) +
+                                    " (heartbeatTimeout " +
                                     FormatDuration(options_.heartbeat_timeout_ms) + ")");
       }
       // The executor enforces the timeout; this is the backstop for one that cannot.
-      if (m && job.attempt_started_ms > 0 && now - job.attempt_started_ms > m->timeout_ms + 60'000) {
+      if (m && job.attempt_started_ms > 0 &&
+          now - job.attempt_started_ms > m->timeout_ms + 60'000) {
         (void)executor_.Cancel(job.id);
         return FailOrRetry(job, "worker exceeded its timeout of " + FormatDuration(m->timeout_ms));
       }
@@ -296,9 +302,10 @@ Result<Requeue> Reconciler::Reconcile(const std::string& job_id) {
 int64_t Reconciler::RecordFailure(const Job& job, const Error& error) {
   Backoff& b = backoff_[job.id];
   b.failures += 1;
-  const int64_t cap = IsAuthFailure(error.code) ? options_.auth_retry_cap_ms : options_.retry_cap_ms;
-  const int64_t wait = BackoffDelayMs(b.failures, options_.interval_ms, std::max(cap, options_.interval_ms),
-                                      2.0, jitter_());
+  const int64_t cap =
+      IsAuthFailure(error.code) ? options_.auth_retry_cap_ms : options_.retry_cap_ms;
+  const int64_t wait = BackoffDelayMs(b.failures, options_.interval_ms,
+                                      std::max(cap, options_.interval_ms), 2.0, jitter_());
   b.not_before_ms = clock_.NowMs() + wait;
   // The step may have recorded some progress before failing: compare against the stored job.
   auto stored = store_.GetJob(job.id);

@@ -53,9 +53,9 @@ struct ReconcilerOptions {
 class Reconciler {
  public:
   // All references must outlive the reconciler. `tracker` may be null (no tracking).
-  Reconciler(ReconcilerOptions options, const std::vector<ModelSettings>& models,
-             JobStore& store, Executor& executor, Tracker* tracker, const CallbackTokens& tokens,
-             const Clock& clock, MetricsRegistry& metrics);
+  Reconciler(ReconcilerOptions options, const std::vector<ModelSettings>& models, JobStore& store,
+             Executor& executor, Tracker* tracker, const CallbackTokens& tokens, const Clock& clock,
+             MetricsRegistry& metrics);
 
   // Re-reads job `job_id` and takes its next step. Errors: kNotFound for an unknown job; a
   // failed step's error, its message prefixed with what the step was doing.

@@ -2,21 +2,29 @@
 
 #include <algorithm>
 
-#include "orchestrator/cron.h"
 #include "core/time.h"
+#include "orchestrator/cron.h"
 
 namespace retrain {
 
 std::string_view ToString(TriggerReason reason) {
   switch (reason) {
-    case TriggerReason::kThreshold: return "threshold";
-    case TriggerReason::kMaxWait: return "max_wait";
-    case TriggerReason::kSchedule: return "schedule";
-    case TriggerReason::kForced: return "forced";
-    case TriggerReason::kJobActive: return "job_active";
-    case TriggerReason::kNoData: return "no_data";
-    case TriggerReason::kInsufficientData: return "insufficient_data";
-    case TriggerReason::kCooldown: return "cooldown";
+    case TriggerReason::kThreshold:
+      return "threshold";
+    case TriggerReason::kMaxWait:
+      return "max_wait";
+    case TriggerReason::kSchedule:
+      return "schedule";
+    case TriggerReason::kForced:
+      return "forced";
+    case TriggerReason::kJobActive:
+      return "job_active";
+    case TriggerReason::kNoData:
+      return "no_data";
+    case TriggerReason::kInsufficientData:
+      return "insufficient_data";
+    case TriggerReason::kCooldown:
+      return "cooldown";
   }
   return "unknown";
 }
@@ -43,7 +51,8 @@ TriggerDecision DecideTrigger(const TriggerInputs& in) {
     d.oldest_unseen_age_ms = std::max<int64_t>(0, in.now_ms - *in.unseen.oldest_landed_ms);
   }
   if (in.last_job_scheduled_ms && m.cooldown_ms > 0) {
-    d.cooldown_left_ms = std::max<int64_t>(0, *in.last_job_scheduled_ms + m.cooldown_ms - in.now_ms);
+    d.cooldown_left_ms =
+        std::max<int64_t>(0, *in.last_job_scheduled_ms + m.cooldown_ms - in.now_ms);
   }
   std::optional<CronSchedule> cron;
   if (m.schedule) {
@@ -88,14 +97,16 @@ TriggerDecision DecideTrigger(const TriggerInputs& in) {
   if (in.unseen.count >= m.min_records) {
     d.fire = true;
     d.reason = TriggerReason::kThreshold;
-    d.explanation = count + " unseen records reached the threshold of " + std::to_string(m.min_records);
+    d.explanation =
+        count + " unseen records reached the threshold of " + std::to_string(m.min_records);
     return d;
   }
   if (m.max_wait_ms && d.oldest_unseen_age_ms && *d.oldest_unseen_age_ms >= *m.max_wait_ms) {
     d.fire = true;
     d.reason = TriggerReason::kMaxWait;
     d.explanation = "the oldest of " + count + " unseen records waited " +
-                    FormatDuration(*d.oldest_unseen_age_ms) + " (maxWait " + FormatDuration(*m.max_wait_ms) + ")";
+                    FormatDuration(*d.oldest_unseen_age_ms) + " (maxWait " +
+                    FormatDuration(*m.max_wait_ms) + ")";
     return d;
   }
   if (d.next_schedule_ms && *d.next_schedule_ms <= in.now_ms) {

@@ -40,8 +40,7 @@ std::string CallbackTokens::For(const std::string& job_id, int attempt) const {
   return HmacSha256Hex(secret_, job_id + ":" + std::to_string(attempt));
 }
 
-bool CallbackTokens::Matches(std::string_view token, const std::string& job_id,
-                             int attempt) const {
+bool CallbackTokens::Matches(std::string_view token, const std::string& job_id, int attempt) const {
   return !token.empty() && ConstantTimeEquals(token, For(job_id, attempt));
 }
 

@@ -82,7 +82,7 @@ TEST_F(ReconcilerTest, BackoffGrowsAndIsCapped) {
     total += waited;
   }
   EXPECT_EQ(Get(j.id).status, JobStatus::kScheduled);  // the 13th try went through
-  EXPECT_GT(total, 8 * 5'000);                          // the cap was reached and held
+  EXPECT_GT(total, 8 * 5'000);                         // the cap was reached and held
 }
 
 TEST_F(ReconcilerTest, RejectedCredentialsBackOffLonger) {
@@ -119,8 +119,8 @@ TEST_F(ReconcilerTest, OneBackingOffJobDoesNotHoldBackAnother) {
   FailSubmits(1, ErrorCode::kUnavailable);  // whichever goes first fails and backs off
   orch_->reconciler().ReconcileOnce();
   EXPECT_EQ(exec_.submits.size(), 2u);
-  int scheduled = (Get(a->id).status == JobStatus::kScheduled) +
-                  (Get(b->id).status == JobStatus::kScheduled);
+  int scheduled =
+      (Get(a->id).status == JobStatus::kScheduled) + (Get(b->id).status == JobStatus::kScheduled);
   EXPECT_EQ(scheduled, 1);
   orch_->reconciler().ReconcileOnce();  // no time passed: the other one still waits
   EXPECT_EQ(exec_.submits.size(), 2u);
