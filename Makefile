@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all build binary test unit demo bench clean bootstrap
+.PHONY: all build binary test unit demo bench soak clean bootstrap
 
 all: build
 
@@ -27,6 +27,12 @@ test: build
 
 unit: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# The crash soak at length: 200 random SIGKILLs of retrain serve under load (make test runs 20).
+# SOAK_KILLS and SOAK_SEED override.
+soak: build
+	@SOAK_KILLS=$${SOAK_KILLS:-200} RETRAIN_BIN=$(CURDIR)/$(BUILD_DIR)/src/cli/retrain \
+	  "$$(scripts/python-env)/bin/python" -m pytest -q -s -p no:cacheprovider tests/e2e/test_soak.py
 
 demo: binary
 	@scripts/demo $(BUILD_DIR)/src/cli/retrain
