@@ -123,6 +123,7 @@ Response Post(const graphql::Schema& schema, const Request& r) {
   auto request = graphql::ParseRequestJson(r.body);
   if (!request) return BadRequest(request.error().message, grj);
   graphql::Context ctx;
+  ctx.user = r.auth_role;  // the caller's role, checked by the mutations
   return ToHttp(graphql::Execute(schema, *request, ctx), grj);
 }
 
@@ -143,6 +144,7 @@ Response Get(const graphql::Schema& schema, const Request& r) {
   graphql::ExecuteOptions options;
   options.allow_mutations = false;
   graphql::Context ctx;
+  ctx.user = r.auth_role;  // the caller's role, checked by the mutations
   graphql::Response g = graphql::Execute(schema, request, ctx, options);
   Response out = ToHttp(g, grj);
   if (IsRefusedMutation(g)) {

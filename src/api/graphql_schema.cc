@@ -8,6 +8,7 @@
 
 #include "api/cursor.h"
 #include "api/graphql_internal.h"
+#include "auth/tokens.h"
 #include "core/time.h"
 #include "graphql/error.h"
 
@@ -324,7 +325,21 @@ std::vector<FieldResult> JobEvents(JobStore& store, std::span<const Value> jobs)
   return out;
 }
 
-FieldResult TriggerMutation(Orchestrator& orchestrator, const Value& args) {
+// Refuses a mutation the caller's role does not grant (FORBIDDEN). The API edge puts the role in
+// the context; an empty one means the API is open.
+std::optional<graphql::FieldError> Forbidden(const graphql::Context& ctx, Role needed,
+                                             const std::string& what) {
+  const auto* role = std::any_cast<std::string>(&ctx.user);
+  if (!role || role->empty()) return std::nullopt;
+  auto held = ParseRole(*role);
+  if (held && Grants(*held, needed)) return std::nullopt;
+  return graphql::FieldError{what + " needs the " + std::string(ToString(needed)) +
+                                 " role; this token has role " + *role,
+                             "FORBIDDEN", {}};
+}
+
+FieldResult TriggerMutation(Orchestrator& orchestrator, const Value& args,
+                            const graphql::Context& ctx) {
   std::string model_id = StringArg(args, "modelId").value_or("");
   std::optional<std::string> reason = StringArg(args, "reason");
   if (reason && reason->size() > kMaxReason) {
@@ -333,13 +348,19 @@ FieldResult TriggerMutation(Orchestrator& orchestrator, const Value& args) {
   }
   const Value* force = args.Find("force");
   bool forced = force != nullptr && force->IsBool() && force->AsBool();
+  if (auto no = Forbidden(ctx, forced ? Role::kAdmin : Role::kTrigger,
+                          forced ? "triggerMLRetraining with force" : "triggerMLRetraining")) {
+    return std::unexpected(*no);
+  }
   auto triggered = orchestrator.commands().Trigger(
       {.model_id = model_id, .kind = TriggerKind::kGraphql, .reason = reason, .force = forced});
   if (!triggered) return Failure(triggered.error());
   return JobValue(triggered->job);
 }
 
-FieldResult CancelMutation(Orchestrator& orchestrator, const Value& args) {
+FieldResult CancelMutation(Orchestrator& orchestrator, const Value& args,
+                           const graphql::Context& ctx) {
+  if (auto no = Forbidden(ctx, Role::kTrigger, "cancelMLRetraining")) return std::unexpected(*no);
   auto job = orchestrator.commands().Cancel(StringArg(args, "jobId").value_or(""),
                                             EventSource::kApi);
   if (!job) return Failure(job.error());
@@ -390,9 +411,9 @@ Result<std::unique_ptr<graphql::Schema>> BuildGraphqlSchema(Orchestrator& orches
                            return JobEvents(*st, p);
                          }),
       s.SetResolver("Mutation.triggerMLRetraining",
-                    [o](const Value&, const Value& a, Context&) { return TriggerMutation(*o, a); }),
+                    [o](const Value&, const Value& a, Context& c) { return TriggerMutation(*o, a, c); }),
       s.SetResolver("Mutation.cancelMLRetraining",
-                    [o](const Value&, const Value& a, Context&) { return CancelMutation(*o, a); }),
+                    [o](const Value&, const Value& a, Context& c) { return CancelMutation(*o, a, c); }),
   };
   for (auto& b : bound) {
     if (!b) return std::unexpected(b.error());

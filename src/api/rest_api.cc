@@ -84,12 +84,88 @@ RestApi::RestApi(RestApiOptions options, Orchestrator& orchestrator, JobStore& s
                             {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
 }
 
+namespace {
+
+// The role a request needs at the edge, or nullopt when it needs none.
+std::optional<Role> NeededRole(const Request& r, bool metrics_public) {
+  const std::string& p = r.path;
+  const bool get = r.method == "GET" || r.method == "HEAD";
+  if (p == "/healthz" || p == "/readyz") return std::nullopt;
+  if (p == "/metrics") return metrics_public ? std::nullopt : std::optional(Role::kRead);
+  // Worker events carry their attempt's callback token, checked by the orchestrator; an API
+  // token grants nothing there.
+  if (r.method == "POST" && p.starts_with("/retraining/jobs/") && p.ends_with("/events")) {
+    return std::nullopt;
+  }
+  // The pages themselves (dashboard, GraphiQL) load without a token; their data calls need one.
+  if (get && (p == "/" || p.starts_with("/graphql/assets/") ||
+              (p == "/graphql" && !r.Query("query")))) {
+    return std::nullopt;
+  }
+  if (get) return Role::kRead;
+  if (p == "/graphql") return Role::kRead;  // each mutation checks its own role
+  if (r.method == "POST" && p.starts_with("/models/") && p.ends_with("/retrain")) {
+    return Role::kTrigger;  // force needs admin (checked with the body)
+  }
+  if (r.method == "POST" && p.starts_with("/retraining/jobs/") && p.ends_with("/cancel")) {
+    return Role::kTrigger;
+  }
+  return Role::kAdmin;
+}
+
+Response AuthError(const Request& r, int status, const std::string& code,
+                   const std::string& message) {
+  Response resp;
+  if (r.path == "/graphql") {
+    resp.status = status;
+    std::string upper = code == "unauthenticated" ? "UNAUTHENTICATED" : "FORBIDDEN";
+    resp.body = json{{"errors", json::array({json{{"message", message},
+                                                  {"extensions", {{"code", upper}}}}})}}
+                    .dump();
+  } else {
+    resp = ErrorResponse(status, code, message);
+  }
+  if (status == 401) resp.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"retrain\"");
+  return resp;
+}
+
+}  // namespace
+
+std::variant<Role, Response> RestApi::Authorize(const Request& r) const {
+  if (!options_.tokens) return Role::kAdmin;  // an open API
+  std::optional<Role> needed = NeededRole(r, options_.metrics_public);
+  if (!needed) return Role::kRead;
+  std::string header = r.Header("authorization");
+  std::optional<Principal> who;
+  if (header.size() > 7 && (header.compare(0, 7, "Bearer ") == 0 ||
+                            header.compare(0, 7, "bearer ") == 0)) {
+    who = options_.tokens->Verify(std::string_view(header).substr(7));
+  }
+  if (!who) {
+    return AuthError(r, 401, "unauthenticated",
+                     header.empty() ? "this API needs a token: send Authorization: Bearer <token>"
+                                    : "the token is not valid for this API");
+  }
+  if (!Grants(who->role, *needed)) {
+    return AuthError(r, 403, "forbidden",
+                     "the token '" + who->name + "' has role " + std::string(ToString(who->role)) +
+                         "; " + r.method + " " + r.path + " needs " +
+                         std::string(ToString(*needed)));
+  }
+  return who->role;
+}
+
 Response RestApi::Handle(const Request& request) {
   auto start = std::chrono::steady_clock::now();
   std::string route = "unmatched";
   Response resp;
   try {
-    resp = Route(request, &route);
+    auto caller = Authorize(request);
+    if (auto* refused = std::get_if<Response>(&caller)) {
+      resp = std::move(*refused);
+    } else {
+      resp = Route(request, std::get<Role>(caller), &route);
+    }
   } catch (const std::exception& e) {
     resp = ErrorResponse(500, "internal", "the server failed to handle the request");
   }
@@ -100,7 +176,7 @@ Response RestApi::Handle(const Request& request) {
   return resp;
 }
 
-Response RestApi::Route(const Request& r, std::string* route) {
+Response RestApi::Route(const Request& r, Role caller, std::string* route) {
   auto seg = Segments(r.path);
   const std::string& m = r.method;
   auto method_not_allowed = [&](const char* allowed) {
@@ -118,7 +194,9 @@ Response RestApi::Route(const Request& r, std::string* route) {
   if (seg[0] == "graphql" && (seg.size() == 1 || (seg.size() == 3 && seg[1] == "assets"))) {
     *route = seg.size() == 1 ? "/graphql" : "/graphql/assets/{file}";
     if (!options_.graphql) return ErrorResponse(404, "not_found", "GraphQL is not enabled");
-    return options_.graphql(r);
+    Request authed = r;
+    authed.auth_role = std::string(ToString(caller));
+    return options_.graphql(authed);
   }
   if (seg[0] == "healthz" && seg.size() == 1) {
     *route = "/healthz";
@@ -154,7 +232,7 @@ Response RestApi::Route(const Request& r, std::string* route) {
     if (seg.size() == 3 && seg[2] == "retrain") {
       *route = "/models/{modelId}/retrain";
       if (m != "POST") return method_not_allowed("POST");
-      return Retrain(r, seg[1]);
+      return Retrain(r, seg[1], caller);
     }
     if (seg.size() == 3 && seg[2] == "trigger-preview") {
       *route = "/models/{modelId}/trigger-preview";
@@ -193,7 +271,7 @@ Response RestApi::Route(const Request& r, std::string* route) {
   return ErrorResponse(404, "not_found", "no such endpoint: " + r.method + " " + r.path);
 }
 
-Response RestApi::Retrain(const Request& r, const std::string& model_id) {
+Response RestApi::Retrain(const Request& r, const std::string& model_id, Role caller) {
   json body;
   if (auto err = ParseBody(r, &body)) return *err;
   std::optional<std::string> reason;
@@ -210,6 +288,11 @@ Response RestApi::Retrain(const Request& r, const std::string& model_id) {
     } else {
       return Invalid(it.key(), "unknown field '" + it.key() + "'; expected reason or force");
     }
+  }
+  if (force && !Grants(caller, Role::kAdmin)) {
+    return ErrorResponse(403, "forbidden",
+                         "'force' needs the admin role; this token has role " +
+                             std::string(ToString(caller)));
   }
   std::optional<std::string> key;
   if (auto k = r.Header("idempotency-key"); !k.empty()) {

@@ -6,7 +6,9 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <variant>
 
+#include "auth/tokens.h"
 #include "core/metrics.h"
 #include "core/time.h"
 #include "feed/feed_source.h"
@@ -24,6 +26,11 @@ struct RestApiOptions {
   std::string version = "0.1.0";
   WorkerLogReader worker_log;  // empty: logs live elsewhere (e.g. Kubernetes)
   Handler graphql;    // POST/GET /graphql and its assets; empty = 404
+  // API tokens: with them every API call needs a token of a role that grants it (401 without
+  // one, 403 with a lower role); null = the API is open. /healthz and /readyz never need one;
+  // /metrics only when !metrics_public; worker events are authorized by their callback token.
+  std::shared_ptr<const TokenSet> tokens;
+  bool metrics_public = true;
 };
 
 class RestApi {
@@ -36,8 +43,10 @@ class RestApi {
   Response Handle(const Request& request);
 
  private:
-  Response Route(const Request& request, std::string* route);
-  Response Retrain(const Request& r, const std::string& model_id);
+  // The caller's role, or the 401/403 response that refuses the request.
+  std::variant<Role, Response> Authorize(const Request& request) const;
+  Response Route(const Request& request, Role caller, std::string* route);
+  Response Retrain(const Request& r, const std::string& model_id, Role caller);
   Response ListJobs(const Request& r);
   Response GetJob(const std::string& id);
   Response PostEvent(const Request& r, const std::string& id);

@@ -34,6 +34,7 @@ std::optional<ApiResult> Call(const CommonOptions& c, const std::string& method,
   req.headers = std::move(headers);
   req.headers.emplace_back("Accept", "application/json");
   if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+  if (!c.token.empty()) req.headers.emplace_back("Authorization", "Bearer " + c.token);
   auto resp = client.Send(req);
   if (!resp) {
     std::cerr << "retrain: cannot reach the retrain server at " << c.server << " ("
@@ -201,6 +202,7 @@ int RunJobsLogs(const CommonOptions& c, const std::string& id, int attempt) {
   HttpRequest req;
   req.url = c.server + "/retraining/jobs/" + UrlEncode(id) + "/logs" +
             (attempt > 0 ? "?attempt=" + std::to_string(attempt) : "");
+  if (!c.token.empty()) req.headers.emplace_back("Authorization", "Bearer " + c.token);
   auto resp = client.Send(req);
   if (!resp) {
     std::cerr << "retrain: cannot reach the retrain server at " << c.server << " (" << resp.error().message << ")\n";

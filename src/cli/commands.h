@@ -17,6 +17,7 @@ struct CommonOptions {
   std::optional<std::string> data_dir;
   std::optional<std::string> listen;  // serve, demo
   std::string server;                 // client commands: base URL of the API
+  std::string token;                  // client commands: API token (--token / RETRAIN_TOKEN)
   bool json = false;                  // client commands: print raw JSON
 };
 
@@ -32,6 +33,9 @@ struct ServeHooks {
 int RunServe(const Config& config, const ServeHooks& hooks = {});
 
 int RunWorkerCommand();
+// `retrain token create`: prints a new API token and its tokens-file line; with `file`, also
+// appends the line to that file (created with mode 0600).
+int RunTokenCreate(const std::string& role, const std::string& name, const std::string& file);
 int RunConfigCheck(const CommonOptions& common);
 
 int RunTrigger(const CommonOptions& common, const std::string& model, const std::string& reason,

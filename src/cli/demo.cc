@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <iomanip>
 #include <map>
@@ -15,6 +16,7 @@
 #include "core/redact.h"
 #include "core/time.h"
 #include "feed/embedded/embedded_feed.h"
+#include "auth/tokens.h"
 #include "http/http_client.h"
 #include "trainer/synthetic.h"
 
@@ -37,6 +39,22 @@ int RunDemo(const CommonOptions& common, const DemoOptions& o) {
     std::cerr << "retrain demo: " << feed.error().message << "\n";
     return 1;
   }
+  // The demo's API takes tokens, as a deployment's would: one admin token, made afresh.
+  std::string token;
+  if (cfg->server.auth.tokens_file.empty()) {
+    NewToken t = CreateToken(Role::kAdmin, "demo");
+    const std::string path = cfg->ResolvePath("demo-api-tokens");
+    std::ofstream out(path, std::ios::trunc);
+    out << "# written by `retrain demo`: its admin token\n" << t.line << "\n";
+    if (!out.flush()) {
+      std::cerr << "retrain demo: cannot write " << path << "\n";
+      return 1;
+    }
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                           std::filesystem::perms::owner_write, ec);
+    cfg->server.auth.tokens_file = path;
+    token = t.token;
+  }
   std::cout << "retrain demo: data dir " << std::filesystem::absolute(cfg->data_dir).string() << "\n"
             << "  models: ";
   for (const auto& m : cfg->models) std::cout << m.id << " (minRecords " << m.min_records << ") ";
@@ -52,7 +70,13 @@ int RunDemo(const CommonOptions& common, const DemoOptions& o) {
   ServeHooks hooks;
   hooks.on_ready = [&](const std::string& url) {
     base_url = url;
-    std::cout << "  API on " << url << "  (try: retrain jobs --server " << url << ")\n\n";
+    std::cout << "  API on " << url << "  (try: retrain jobs --server " << url
+              << (token.empty() ? "" : " --token " + token) << ")\n";
+    if (!token.empty()) {
+      std::cout << "  API token (admin, in " << cfg->server.auth.tokens_file << "): " << token
+                << "\n";
+    }
+    std::cout << "\n";
     feeder = std::thread([&] {
       static SystemClock clock;
       auto size = (*feed)->Size();
@@ -78,7 +102,10 @@ int RunDemo(const CommonOptions& common, const DemoOptions& o) {
       std::map<std::string, int64_t> printed;  // job id -> last event seq shown
       std::map<std::string, std::string> status;
       while (!done) {
-        auto resp = client.Send({.method = "GET", .url = base_url + "/retraining/jobs?limit=100"});
+        std::vector<std::pair<std::string, std::string>> auth;
+        if (!token.empty()) auth.emplace_back("Authorization", "Bearer " + token);
+        auto resp = client.Send(
+            {.method = "GET", .url = base_url + "/retraining/jobs?limit=100", .headers = auth});
         auto body = resp && resp->status == 200 ? json::parse(resp->body, nullptr, false) : json();
         if (body.is_object()) {
           auto jobs = body["jobs"];
@@ -86,7 +113,9 @@ int RunDemo(const CommonOptions& common, const DemoOptions& o) {
             const auto& j = *it;
             std::string id = j["id"];
             if (status[id] == j["status"] && printed.count(id)) continue;
-            auto ev = client.Send({.method = "GET", .url = base_url + "/retraining/jobs/" + id + "/events"});
+            auto ev = client.Send({.method = "GET",
+                                   .url = base_url + "/retraining/jobs/" + id + "/events",
+                                   .headers = auth});
             auto events = ev && ev->status == 200 ? json::parse(ev->body, nullptr, false) : json();
             if (!events.is_object()) continue;
             for (const auto& e : events["events"]) {

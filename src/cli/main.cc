@@ -27,6 +27,8 @@ void AddServerOption(CLI::App* cmd, CommonOptions* common) {
   cmd->add_option("--server", common->server,
                   "base URL of the retrain API (env RETRAIN_SERVER, default http://127.0.0.1:8080)");
   cmd->add_flag("--json", common->json, "print the API's JSON instead of a summary");
+  cmd->add_option("--token", common->token,
+                  "API token, when the server has server.auth.tokensFile (env RETRAIN_TOKEN)");
 }
 
 }  // namespace
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "retrain 0.1.0");
   CommonOptions common;
   common.server = EnvOr("RETRAIN_SERVER", "http://127.0.0.1:8080");
+  common.token = EnvOr("RETRAIN_TOKEN", "");
 
   auto* serve = app.add_subcommand("serve", "run the orchestrator: REST and GraphQL API, trigger and reconcile loops");
   AddConfigOptions(serve, &common);
@@ -108,6 +111,19 @@ int main(int argc, char** argv) {
   imp->add_option("PATH", import_path, "file or directory")->required();
   AddConfigOptions(imp, &common);
 
+  auto* token = app.add_subcommand("token", "API tokens for server.auth.tokensFile");
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand(
+      "create", "print a new API token and the tokens-file line that admits it");
+  std::string token_role, token_name, token_file;
+  token_create->add_option("--role", token_role, "read, trigger or admin")
+      ->required()
+      ->check(CLI::IsMember({"read", "trigger", "admin"}));
+  token_create->add_option("--name", token_name, "who holds it (letters, digits, . - _ @)")
+      ->required();
+  token_create->add_option("--file", token_file,
+                           "also append the line to this tokens file (created with mode 0600)");
+
   auto* config = app.add_subcommand("config", "configuration tools");
   config->require_subcommand(1);
   auto* check = config->add_subcommand("check", "validate the configuration and print the effective values and their origins");
@@ -148,6 +164,7 @@ int main(int argc, char** argv) {
   if (gen->parsed()) return RunFeedGenerate(common, gen_opts);
   if (imp->parsed()) return RunFeedImport(common, import_path);
   if (check->parsed()) return RunConfigCheck(common);
+  if (token_create->parsed()) return RunTokenCreate(token_role, token_name, token_file);
   std::cerr << "retrain: no command given (see --help)\n";
   return 2;
 }

@@ -12,9 +12,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <thread>
 
 #include "api/rest_api.h"
+#include "auth/tokens.h"
 #include "cli/adapters.h"
 #include "cli/commands.h"
 #include "core/ids.h"
@@ -52,6 +54,46 @@ Result<std::string> ReadTail(const std::string& path, size_t max_bytes) {
   std::string text(size - start, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   return text;
+}
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+// The API tokens the configuration names, or null for an open API, which `auto` allows only on
+// loopback. Errors name the setting to change.
+Result<std::shared_ptr<const TokenSet>> OpenApiTokens(const Config& config) {
+  const AuthConfig& auth = config.server.auth;
+  const std::string where = config.server.host + ":" + std::to_string(config.server.port);
+  if (!auth.tokens_file.empty()) {
+    const std::string path = config.ResolvePath(auth.tokens_file);
+    auto set = TokenSet::Load(path);
+    if (!set) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "server.auth.tokensFile: " + set.error().message);
+    }
+    if (set->size() == 0) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "server.auth.tokensFile: " + path +
+                      " holds no token; add one with `retrain token create --role admin --name "
+                      "NAME --file " + path + "`");
+    }
+    spdlog::info("API tokens: {} from {}; every API call needs one", set->size(), path);
+    return std::make_shared<const TokenSet>(std::move(*set));
+  }
+  if (auth.mode == "none") {
+    spdlog::warn("server.auth.mode is none: the API on {} is open to anyone who reaches it", where);
+    return std::shared_ptr<const TokenSet>();
+  }
+  if (!IsLoopback(config.server.host)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "listening on " + where +
+                    " without API tokens would open the API to the network; set "
+                    "server.auth.tokensFile (or RETRAIN_API_TOKENS_FILE), or server.auth.mode: "
+                    "none to serve it open on purpose");
+  }
+  spdlog::info("the API on {} is open to local callers (no server.auth.tokensFile)", where);
+  return std::shared_ptr<const TokenSet>();
 }
 
 // One `retrain serve` per data directory: a second one would hand the same pending jobs to its
@@ -100,6 +142,11 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
     int fd;
     ~LockCloser() { ::close(fd); }
   } lock_closer{lock_fd};
+  auto tokens = OpenApiTokens(config);
+  if (!tokens) {
+    std::cerr << "retrain: " << tokens.error().message << "\n";
+    return 2;
+  }
   auto store = OpenConfiguredStore(config, clock);
   if (!store) return Fatal("cannot open the job store", store.error());
 
@@ -175,6 +222,8 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   Orchestrator orchestrator(oo, **store, **feed, **executor, tracking->tracker.get(), clock, metrics);
 
   RestApiOptions ao;
+  ao.tokens = *tokens;
+  ao.metrics_public = config.server.auth.metrics_public;
   if (config.executor.kind == "local") {
     ao.worker_log = [dir = config.ResolvePath("logs")](const Job& job, int attempt,
                                                       size_t max_bytes) -> Result<std::string> {

@@ -278,7 +278,13 @@ void Parse(const YAML::Node& root, Ctx& ctx, Config* cfg) {
     b.ReadBool("callbackAuth", &cfg->server.callback_auth);
     b.ReadString("callbackSecret", &cfg->server.callback_secret);
     b.ReadString("publicUrl", &cfg->server.public_url);
-    b.RejectUnknown({"listen", "threads", "maxBodyBytes", "callbackAuth", "callbackSecret", "publicUrl"});
+    b.RejectUnknown({"listen", "threads", "maxBodyBytes", "callbackAuth", "callbackSecret",
+                     "publicUrl", "auth"});
+    Block a(b.Child("auth"), "server.auth", ctx);
+    a.ReadEnum("mode", {"auto", "none"}, &cfg->server.auth.mode);
+    a.ReadString("tokensFile", &cfg->server.auth.tokens_file);
+    a.ReadBool("metricsPublic", &cfg->server.auth.metrics_public);
+    a.RejectUnknown({"mode", "tokensFile", "metricsPublic"});
   }
   {
     Block b(top.Child("store"), "store", ctx);
@@ -384,6 +390,8 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& orig
   ApplyEnv(env, "NEO4J_USER", &cfg.feed.neo4j_user, "feed.neo4j.user", &cfg.origins);
   ApplyEnv(env, "NEO4J_PASSWORD", &cfg.feed.neo4j_password, "feed.neo4j.password", &cfg.origins);
   ApplyEnv(env, "RETRAIN_DATA_DIR", &cfg.data_dir, "dataDir", &cfg.origins);
+  ApplyEnv(env, "RETRAIN_API_TOKENS_FILE", &cfg.server.auth.tokens_file, "server.auth.tokensFile",
+           &cfg.origins);
   try {
     if (auto it = env.find("RETRAIN_LISTEN"); it != env.end() && !it->second.empty()) {
       ParseListen("RETRAIN_LISTEN", it->second, &cfg.server);

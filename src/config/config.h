@@ -24,6 +24,15 @@ struct ExperimentConfig {
   std::map<std::string, std::string> tags;
 };
 
+// Who may call the API (see auth/tokens.h for the tokens file and the roles).
+struct AuthConfig {
+  // auto: with a tokens file every API call needs a token; without one the API is open, which
+  //       is allowed only when listening on loopback. none: open on purpose on any address.
+  std::string mode = "auto";  // auto | none
+  std::string tokens_file;    // role:name:sha256 lines; relative to the data dir; "" = none
+  bool metrics_public = true; // /metrics without a token
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
@@ -33,6 +42,7 @@ struct ServerConfig {
   bool callback_auth = true;
   std::string callback_secret;  // secret; "" = generated once and kept in the data dir
   std::string public_url;       // how workers reach the server; "" = http://<listen>
+  AuthConfig auth;
 };
 
 struct StoreConfig {

@@ -47,6 +47,9 @@ std::string Describe(const Config& c) {
   p.Line("server.callbackAuth", c.server.callback_auth ? "true" : "false");
   p.Line("server.callbackSecret", c.server.callback_secret.empty() ? "(generated in the data dir)" : Mask(c.server.callback_secret));
   p.Line("server.publicUrl", c.server.public_url);
+  p.Line("server.auth.mode", c.server.auth.mode);
+  p.Line("server.auth.tokensFile", c.server.auth.tokens_file);
+  p.Line("server.auth.metricsPublic", c.server.auth.metrics_public ? "true" : "false");
   p.Line("store.driver", c.store.driver);
   p.Line("store.path", c.store.path);
   if (!c.store.url.empty()) p.Line("store.url", RedactUrl(c.store.url));

@@ -1,6 +1,7 @@
 #include "core/ids.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
@@ -31,6 +32,13 @@ std::string RandomHex(size_t bytes) {
 }
 
 std::string NewJobId() { return RandomHex(16); }
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out, &len, EVP_sha256(), nullptr);
+  return ToHex(out, len);
+}
 
 std::string HmacSha256Hex(std::string_view key, std::string_view message) {
   unsigned char out[EVP_MAX_MD_SIZE];

@@ -25,6 +25,9 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::string remote_address;
+  // Set by the API edge once the caller is authenticated: "read", "trigger" or "admin" (the
+  // role of an open API is "admin"); "" = not checked. What a client sends never sets it.
+  std::string auth_role;
 
   std::string Header(std::string_view name) const;            // "" when absent
   std::optional<std::string> Query(std::string_view name) const;  // first value

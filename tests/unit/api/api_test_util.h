@@ -18,10 +18,12 @@ namespace retrain::testing {
 class ApiTest : public OrchestratorTest {
  protected:
   // The API over one model "m" (minRecords 3).
-  void BuildApi() {
+  void BuildApi(std::shared_ptr<const TokenSet> tokens = nullptr, bool metrics_public = true) {
     Build({MakeModel("m", 3)});
     RestApiOptions o;
     o.version = "test";
+    o.tokens = std::move(tokens);
+    o.metrics_public = metrics_public;
     o.graphql = MakeGraphqlHandler(*orch_, *store_);
     api_ = std::make_unique<RestApi>(o, *orch_, *store_, *feed_, metrics_, clock_);
   }
