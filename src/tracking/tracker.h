@@ -76,6 +76,7 @@ struct ModelVersion {
   std::string version;  // "1", "2", ...
   std::string run_id;
   std::string source;   // artifact URI of the model
+  std::map<std::string, std::string> tags;  // filled by GetVersion; other calls may leave it empty
 };
 
 // The MLflow model registry: registered model `<modelId>`, versions, alias `champion`.
@@ -91,9 +92,20 @@ class ModelRegistry {
   // The version an alias points to, or nullopt when the alias is not set.
   [[nodiscard]] virtual Result<std::optional<ModelVersion>> GetByAlias(
       const std::string& name, const std::string& alias) = 0;
-  // Points `alias` at `version` (moving it if set).
+  // Points `alias` at `version` (moving it if set). Errors: kNotFound when the model or the
+  // version does not exist.
   [[nodiscard]] virtual Status SetAlias(const std::string& name, const std::string& alias,
                                         const std::string& version) = 0;
+  // One version with its tags, or nullopt when the model has no such version (a version that
+  // is not a positive whole number is treated as missing). Errors: kNotFound when the
+  // registered model does not exist.
+  [[nodiscard]] virtual Result<std::optional<ModelVersion>> GetVersion(
+      const std::string& name, const std::string& version) = 0;
+  // Sets (overwriting) a tag of a model version, as MlflowClient.set_model_version_tag.
+  // Errors: kNotFound when the model or the version does not exist; kInvalidArgument for a key
+  // MLflow would reject.
+  [[nodiscard]] virtual Status SetVersionTag(const std::string& name, const std::string& version,
+                                             const std::string& key, const std::string& value) = 0;
 };
 
 }  // namespace retrain

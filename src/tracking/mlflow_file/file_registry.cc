@@ -31,6 +31,27 @@ ModelVersion VersionOf(const MetaDoc& doc, const std::string& name) {
                       doc.Get("source").value_or("")};
 }
 
+// A version number as MLflow writes it: a positive whole number without leading zeros.
+bool IsVersionNumber(const std::string& v) {
+  return !v.empty() && v.size() <= 18 && v[0] != '0' &&
+         v.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// Registry tag values may be up to 100,000 characters (MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH).
+constexpr size_t kMaxRegistryTagValueLength = 100'000;
+
+std::map<std::string, std::string> ReadTags(const path& dir) {
+  std::map<std::string, std::string> tags;
+  std::error_code ec;
+  for (mlflow_file::fs::directory_iterator it(dir / "tags", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    auto content = ReadFileIfExists(it->path());
+    if (content && *content) tags[it->path().filename().string()] = **content;
+  }
+  return tags;
+}
+
 std::map<std::string, std::string> ReadAliases(const path& model_dir) {
   std::map<std::string, std::string> aliases;
   std::error_code ec;
@@ -169,6 +190,54 @@ Status FileTracker::SetAlias(const std::string& name, const std::string& alias,
   if (auto s = WriteFileAtomic(dir / "aliases" / alias, version, dir); !s) return s;
   (*model)->SetInt("last_updated_timestamp", NowMs());
   (*model)->SetStringMap("aliases", ReadAliases(dir));
+  return WriteFileAtomic(dir / kMeta, (*model)->Emit(), dir);
+}
+
+Result<std::optional<ModelVersion>> FileTracker::GetVersion(const std::string& name,
+                                                            const std::string& version) {
+  if (auto s = mlflow_file::ValidateModelName(name); !s) return std::unexpected(s.error());
+  std::lock_guard lock(mu_);
+  path dir = path(options_.root) / "models" / name;
+  std::error_code ec;
+  if (!mlflow_file::fs::exists(dir / kMeta, ec))
+    return Fail(ErrorCode::kNotFound, "registered model '" + name + "' does not exist");
+  if (!IsVersionNumber(version)) return std::optional<ModelVersion>{};
+  path version_dir = dir / ("version-" + version);
+  auto meta = ReadMetaIfExists(version_dir / kMeta);
+  if (!meta) return std::unexpected(meta.error());
+  if (!*meta) return std::optional<ModelVersion>{};
+  ModelVersion v = VersionOf(**meta, name);
+  v.tags = ReadTags(version_dir);
+  return std::optional<ModelVersion>(std::move(v));
+}
+
+Status FileTracker::SetVersionTag(const std::string& name, const std::string& version,
+                                  const std::string& key, const std::string& value) {
+  if (auto s = mlflow_file::ValidateModelName(name); !s) return s;
+  if (auto s = mlflow_file::ValidateKey(key, "model version tag"); !s) return s;
+  if (value.size() > kMaxRegistryTagValueLength) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "model version tag '" + key + "' is longer than " +
+                    std::to_string(kMaxRegistryTagValueLength) + " characters");
+  }
+  std::lock_guard lock(mu_);
+  auto file_lock = LockStoreFiles();
+  if (!file_lock) return std::unexpected(file_lock.error());
+  path dir = path(options_.root) / "models" / name;
+  auto model = ReadMetaIfExists(dir / kMeta);
+  if (!model) return std::unexpected(model.error());
+  if (!*model) return Fail(ErrorCode::kNotFound, "registered model '" + name + "' does not exist");
+  std::error_code ec;
+  path version_dir = dir / ("version-" + version);
+  if (!IsVersionNumber(version) || !mlflow_file::fs::exists(version_dir / kMeta, ec)) {
+    return Fail(ErrorCode::kNotFound, "model '" + name + "' has no version '" + version + "'");
+  }
+  auto current = ReadFileIfExists(version_dir / "tags" / key);
+  if (!current) return std::unexpected(current.error());
+  if (*current && **current == value) return {};
+  // The temporary file lives in the model directory, which MLflow never lists as tags.
+  if (auto s = WriteFileAtomic(version_dir / "tags" / key, value, dir); !s) return s;
+  (*model)->SetInt("last_updated_timestamp", NowMs());
   return WriteFileAtomic(dir / kMeta, (*model)->Emit(), dir);
 }
 

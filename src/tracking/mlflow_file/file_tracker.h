@@ -9,6 +9,7 @@
 //   <root>/<exp_id>/<run_id>/{params,tags,metrics}/<key>   metrics: "<ts> <value> <step>" lines
 //   <artifact_uri>/<relative_path>           artifacts (file:// or local path locations only)
 //   <root>/models/<name>/meta.yaml, aliases/<alias>, version-<n>/meta.yaml   model registry
+//   <root>/models/<name>/version-<n>/tags/<key>                                version tags
 //
 // Every write is crash-safe: whole files are written to a temporary file and renamed into
 // place (a reader sees the old or the new content), a run's meta.yaml is written after its
@@ -77,6 +78,12 @@ class FileTracker final : public Tracker, public ArtifactReader, public ModelReg
                                                  const std::string& alias) override;
   Status SetAlias(const std::string& name, const std::string& alias,
                   const std::string& version) override;
+  // Tags are read from version-<n>/tags/<key> (one file per tag, content = value).
+  Result<std::optional<ModelVersion>> GetVersion(const std::string& name,
+                                                 const std::string& version) override;
+  // Writes version-<n>/tags/<key> and the model's last_updated_timestamp, as MLflow does.
+  Status SetVersionTag(const std::string& name, const std::string& version, const std::string& key,
+                       const std::string& value) override;
 
  private:
   struct PrivateTag {};

@@ -14,6 +14,11 @@ ModelVersion VersionOf(const json& v) {
                       JsonString(v, "source")};
 }
 
+bool IsVersionNumber(const std::string& v) {
+  return !v.empty() && v.size() <= 18 && v[0] != '0' &&
+         v.find_first_not_of("0123456789") == std::string::npos;
+}
+
 }  // namespace
 
 Status RestTracker::EnsureRegisteredModel(const std::string& name) {
@@ -70,6 +75,36 @@ Status RestTracker::SetAlias(const std::string& name, const std::string& alias,
                              const std::string& version) {
   auto r = impl_->Post("registered-models/alias",
                        {{"name", name}, {"alias", alias}, {"version", version}});
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+Result<std::optional<ModelVersion>> RestTracker::GetVersion(const std::string& name,
+                                                            const std::string& version) {
+  if (name.empty()) return Fail(ErrorCode::kInvalidArgument, "a registered model needs a name");
+  if (IsVersionNumber(version)) {
+    auto got = impl_->Get("model-versions/get", {{"name", name}, {"version", version}});
+    if (got) {
+      const json& v = (*got)["model_version"];
+      ModelVersion out = VersionOf(v);
+      out.tags = KeyValues(v.value("tags", json::array()));
+      return std::optional<ModelVersion>(std::move(out));
+    }
+    if (got.error().code != ErrorCode::kNotFound) return std::unexpected(got.error());
+  }
+  // Missing version or missing model: only the model lookup tells them apart.
+  auto model = impl_->Get("registered-models/get", {{"name", name}});
+  if (!model) return std::unexpected(model.error());
+  return std::optional<ModelVersion>{};
+}
+
+Status RestTracker::SetVersionTag(const std::string& name, const std::string& version,
+                                  const std::string& key, const std::string& value) {
+  if (!IsVersionNumber(version)) {
+    return Fail(ErrorCode::kNotFound, "model '" + name + "' has no version '" + version + "'");
+  }
+  auto r = impl_->Post("model-versions/set-tag",
+                       {{"name", name}, {"version", version}, {"key", key}, {"value", value}});
   if (!r) return std::unexpected(r.error());
   return {};
 }

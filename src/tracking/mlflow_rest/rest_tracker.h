@@ -107,6 +107,13 @@ class RestTracker final : public Tracker, public ArtifactReader, public ModelReg
                                                  const std::string& alias) override;
   Status SetAlias(const std::string& name, const std::string& alias,
                   const std::string& version) override;
+  // GET model-versions/get (then registered-models/get to tell a missing model from a missing
+  // version).
+  Result<std::optional<ModelVersion>> GetVersion(const std::string& name,
+                                                 const std::string& version) override;
+  // POST model-versions/set-tag.
+  Status SetVersionTag(const std::string& name, const std::string& version, const std::string& key,
+                       const std::string& value) override;
 
   class Impl;  // request building, retries and JSON (rest_client.cc)
 

@@ -2,8 +2,9 @@
 
 Usage: python check_readback.py MANIFEST TRACKING_URI
 Checks the experiment (name, artifact location, description, tags), every run (name, status,
-end time, params, tags, full metric history, artifacts), the registered model's versions and
-its alias. Prints one line per check and exits non-zero when any failed.
+end time, params, tags, full metric history, artifacts), the registered model's versions, its
+alias and the version tags a manual promote set. Prints one line per check and exits non-zero
+when any failed.
 """
 import json
 import os
@@ -91,6 +92,11 @@ def main():
             mv = client.get_model_version_by_alias(reg["name"], alias)
             check(f"alias {alias}", str(mv.version), version)
             check(f"aliases on model", str(model.aliases.get(alias)), version)
+            check(f"alias {alias} on version {version}", alias in mv.aliases, True)
+        # Tags a manual promote left on the versions (retrain.promoted_by, ...).
+        for version, tags in reg.get("version_tags", {}).items():
+            mv = client.get_model_version(reg["name"], version)
+            check(f"tags of version {version}", dict(mv.tags), tags)
 
     print(f"readback {uri}: {passes} checks passed, {len(failures)} failed")
     return 1 if failures else 0

@@ -184,11 +184,49 @@ TEST(Contract, FullSequence) {
   auto unknown = a.registry->GetByAlias(model + "-missing", "champion");
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+
+  // A manual promote back to version 1: the alias moves and the version carries why.
+  auto got = b.registry->GetVersion(model, "1");
+  ASSERT_TRUE(got && got->has_value()) << (got ? "missing" : got.error().message);
+  EXPECT_EQ((*got)->run_id, run->run_id);
+  EXPECT_EQ((*got)->source, run->artifact_uri + "/model");
+  EXPECT_TRUE((*got)->tags.empty());
+  for (const char* bad : {"3", "0", "01", "x", ""}) {
+    auto absent = a.registry->GetVersion(model, bad);
+    ASSERT_TRUE(absent) << bad << ": " << absent.error().message;
+    EXPECT_FALSE(absent->has_value()) << bad;
+  }
+  auto no_model = a.registry->GetVersion(model + "-missing", "1");
+  ASSERT_FALSE(no_model);
+  EXPECT_EQ(no_model.error().code, ErrorCode::kNotFound);
+  auto no_version = a.registry->SetVersionTag(model, "3", "retrain.promoted_by", "manual");
+  ASSERT_FALSE(no_version);
+  EXPECT_EQ(no_version.error().code, ErrorCode::kNotFound);
+  const std::string reason = "contract test: roll back to version 1 (über-safe)";
+  ASSERT_OK(a.registry->SetAlias(model, "champion", "1"));
+  ASSERT_OK(a.registry->SetVersionTag(model, "1", "retrain.promoted_by", "automatic"));
+  ASSERT_OK(b.registry->SetVersionTag(model, "1", "retrain.promoted_by", "manual"));  // overwrite
+  ASSERT_OK(b.registry->SetVersionTag(model, "1", "retrain.promotion_reason", reason));
+  ASSERT_OK(a.registry->SetVersionTag(model, "1", "retrain.promotion_reason", reason));  // repeat
+  got = a.registry->GetVersion(model, "1");
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ((*got)->tags, (std::map<std::string, std::string>{
+                              {"retrain.promoted_by", "manual"},
+                              {"retrain.promotion_reason", reason}}));
+  champ = b.registry->GetByAlias(model, "champion");
+  ASSERT_TRUE(champ && champ->has_value());
+  EXPECT_EQ((*champ)->version, "1");
+  auto v2_tags = b.registry->GetVersion(model, "2");
+  ASSERT_TRUE(v2_tags && v2_tags->has_value());
+  EXPECT_TRUE((*v2_tags)->tags.empty());
   manifest["registry"] = {
       {"name", model},
       {"versions", {{{"version", "1"}, {"run_id", run->run_id}, {"source", run->artifact_uri + "/model"}},
                     {{"version", "2"}, {"run_id", run2->run_id}, {"source", run2->artifact_uri + "/model"}}}},
-      {"aliases", {{"champion", "2"}}}};
+      {"aliases", {{"champion", "1"}}},
+      {"version_tags", {{"1", {{"retrain.promoted_by", "manual"},
+                               {"retrain.promotion_reason", reason}}},
+                        {"2", json::object()}}}};
 
   std::string path = EnvOr("RETRAIN_TEST_MANIFEST");
   if (!path.empty()) std::ofstream(path) << manifest.dump(2);

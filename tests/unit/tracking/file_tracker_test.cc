@@ -278,6 +278,36 @@ TEST_F(FileTrackerTest, RegistryLayoutVersionsAndAliases) {
   EXPECT_EQ(t->GetByAlias("nope", "champion").error().code, ErrorCode::kNotFound);
 }
 
+TEST_F(FileTrackerTest, VersionTagsAreFilesInTheVersionDirectory) {
+  auto t = Open();
+  auto run = t->EnsureRun(SampleJob());
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(t->EnsureRegisteredModel("threat-scorer"));
+  ASSERT_TRUE(t->CreateVersion("threat-scorer", run->artifact_uri + "/model", run->run_id));
+  fs::path model = Root() / "models" / "threat-scorer";
+  ASSERT_TRUE(t->SetVersionTag("threat-scorer", "1", "retrain.promoted_by", "manual"));
+  ASSERT_TRUE(t->SetVersionTag("threat-scorer", "1", "retrain.promotion_reason", "a: b\nc"));
+  EXPECT_EQ(Slurp(model / "version-1" / "tags" / "retrain.promoted_by"), "manual");
+  EXPECT_EQ(Slurp(model / "version-1" / "tags" / "retrain.promotion_reason"), "a: b\nc");
+  auto v = Open()->GetVersion("threat-scorer", "1");
+  ASSERT_TRUE(v && v->has_value());
+  EXPECT_EQ((*v)->run_id, run->run_id);
+  EXPECT_EQ((*v)->tags, (std::map<std::string, std::string>{
+                            {"retrain.promoted_by", "manual"},
+                            {"retrain.promotion_reason", "a: b\nc"}}));
+  for (const char* missing : {"2", "0", "01", "-1", "x", "", "../1"}) {
+    auto none = t->GetVersion("threat-scorer", missing);
+    ASSERT_TRUE(none) << missing;
+    EXPECT_FALSE(none->has_value()) << missing;
+    EXPECT_EQ(t->SetVersionTag("threat-scorer", missing, "k", "v").error().code,
+              ErrorCode::kNotFound)
+        << missing;
+  }
+  EXPECT_EQ(t->GetVersion("nope", "1").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(t->SetVersionTag("threat-scorer", "1", "../k", "v").error().code,
+            ErrorCode::kInvalidArgument);
+}
+
 TEST(FileTrackerCreate, RejectsRelativeRoot) {
   FileTrackerOptions o;
   o.root = "mlruns";

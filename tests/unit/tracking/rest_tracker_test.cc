@@ -383,6 +383,32 @@ TEST_F(RestTrackerTest, RegistryCallsAndAliasLookup) {
             json::parse(R"({"name":"m","alias":"champion","version":"3"})"));
 }
 
+TEST_F(RestTrackerTest, GetVersionWithTagsAndSetVersionTag) {
+  fake_.On("GET model-versions/get", Answer(200, R"({"model_version":{"name":"m","version":"2",
+      "run_id":"r","source":"s","tags":[{"key":"retrain.promoted_by","value":"manual"}]}})"));
+  fake_.On("GET model-versions/get", Answer(404, R"({"error_code":"RESOURCE_DOES_NOT_EXIST"})"));
+  fake_.On("GET registered-models/get", Answer(200, R"({"registered_model":{"name":"m"}})"));
+  fake_.On("GET model-versions/get", Answer(404, R"({"error_code":"RESOURCE_DOES_NOT_EXIST"})"));
+  fake_.On("GET registered-models/get", Answer(404, R"({"error_code":"RESOURCE_DOES_NOT_EXIST"})"));
+  auto t = Make();
+  auto v = t->GetVersion("m", "2");
+  ASSERT_TRUE(v && v->has_value()) << (v ? "missing" : v.error().message);
+  EXPECT_EQ((*v)->run_id, "r");
+  EXPECT_EQ((*v)->tags, (std::map<std::string, std::string>{{"retrain.promoted_by", "manual"}}));
+  auto missing_version = t->GetVersion("m", "9");
+  ASSERT_TRUE(missing_version) << missing_version.error().message;
+  EXPECT_FALSE(missing_version->has_value());
+  auto missing_model = t->GetVersion("nope", "1");
+  ASSERT_FALSE(missing_model);
+  EXPECT_EQ(missing_model.error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(t->SetVersionTag("m", "2", "retrain.promotion_reason", "why"));
+  EXPECT_EQ(json::parse(fake_.Calls("POST model-versions/set-tag").at(0).body),
+            json::parse(R"({"name":"m","version":"2","key":"retrain.promotion_reason",
+                            "value":"why"})"));
+  EXPECT_EQ(t->SetVersionTag("m", "x", "k", "v").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(fake_.Calls("POST model-versions/set-tag").size(), 1u);
+}
+
 TEST(RestTrackerCreate, RejectsNonHttpUris) {
   RestTrackerOptions o;
   o.tracking_uri = "ftp://x";

@@ -154,6 +154,19 @@ class FakeRegistry final : public ModelRegistry {
     ++alias_moves;
     return {};
   }
+  Result<std::optional<ModelVersion>> GetVersion(const std::string& name,
+                                                 const std::string& version) override {
+    const auto& versions = models.at(name);
+    for (const auto& v : versions)
+      if (v.version == version) return std::optional<ModelVersion>(v);
+    return std::optional<ModelVersion>();
+  }
+  Status SetVersionTag(const std::string& name, const std::string& version, const std::string& key,
+                       const std::string& value) override {
+    for (auto& v : models.at(name))
+      if (v.version == version) v.tags[key] = value;
+    return {};
+  }
 
   std::map<std::string, std::vector<ModelVersion>> models;
   std::map<std::pair<std::string, std::string>, std::string> aliases;  // (name, alias) -> version
