@@ -1,6 +1,6 @@
 #pragma once
-// The durable job store: jobs, their append-only events, per-model watermarks and idempotency
-// keys. Everything the orchestrator knows lives here; every write is durable before the call
+// The durable job store: jobs, their append-only events, per-model watermarks, idempotency
+// keys and each model's promotion history (the moves of its `champion` alias). Everything the orchestrator knows lives here; every write is durable before the call
 // returns. Implementations are thread-safe.
 //
 // The store enforces the invariants that must hold even under races:
@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "core/job.h"
+#include "core/promotion.h"
 
 namespace retrain {
 
@@ -92,6 +93,17 @@ class JobStore {
   // Stores `value` unless the key is set; returns the value in force.
   [[nodiscard]] virtual Result<std::string> PutSettingIfAbsent(const std::string& key,
                                                                const std::string& value) = 0;
+
+  // Appends a move of `promotion.model_id`'s champion alias; seq is assigned. When
+  // `previous_version` is not set, the store fills it, in the same transaction, with the
+  // version of the model's newest entry (if any, and unless it is the version appended). An entry with a job id is appended at most
+  // once per job: appending another for the same job id returns the stored one and sets
+  // *appended to false (when given), so a retried finalize of a job cannot record it twice.
+  [[nodiscard]] virtual Result<Promotion> AppendPromotion(const Promotion& promotion,
+                                                          bool* appended = nullptr) = 0;
+  // The model's promotion history, newest first, at most `limit` entries.
+  [[nodiscard]] virtual Result<std::vector<Promotion>> ListPromotions(const std::string& model_id,
+                                                                      int limit) = 0;
 
   [[nodiscard]] virtual Status Ping() = 0;
 };

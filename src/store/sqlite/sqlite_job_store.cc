@@ -55,6 +55,21 @@ CREATE TABLE settings (
   value TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    // 2: the promotion history (moves of each model's champion alias). At most one entry per
+    // job: an automatic move is keyed by the job whose worker made it.
+    R"sql(
+CREATE TABLE promotions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  model_id TEXT NOT NULL,
+  version TEXT NOT NULL,
+  previous_version TEXT,
+  at INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  job_id TEXT UNIQUE
+);
+CREATE INDEX promotions_by_model ON promotions(model_id, seq);
+)sql",
 };
 
 template <typename T>
@@ -344,12 +359,88 @@ class SqliteJobStoreImpl final : public JobStore {
     return v->value_or(value);
   }
 
+  Result<Promotion> AppendPromotion(const Promotion& input, bool* appended) override {
+    if (appended) *appended = false;
+    std::optional<Result<Promotion>> out;
+    auto s = group_.Write([&]() -> Status {
+      out = AppendPromotionInTx(input, appended);
+      if (!*out) return std::unexpected(out->error());
+      return {};
+    });
+    if (!s) return std::unexpected(s.error());
+    return std::move(*out);
+  }
+
+  Result<std::vector<Promotion>> ListPromotions(const std::string& model_id, int limit) override {
+    std::lock_guard lock(mu_);
+    auto q = db_->Prepare(
+        "SELECT seq, model_id, version, previous_version, at, source, reason, job_id "
+        "FROM promotions WHERE model_id = ? ORDER BY seq DESC LIMIT ?");
+    if (!q) return Err(q);
+    (*q)->Bind(1, model_id).Bind(2, static_cast<int64_t>(std::max(limit, 0)));
+    return ReadPromotions(**q);
+  }
+
   Status Ping() override {
     std::lock_guard lock(mu_);
     return db_->Exec("SELECT 1");
   }
 
  private:
+  // Runs inside the group's transaction, like CreateJobInTx.
+  Result<Promotion> AppendPromotionInTx(const Promotion& input, bool* appended) {
+    if (input.job_id) {
+      auto q = db_->Prepare(
+          "SELECT seq, model_id, version, previous_version, at, source, reason, job_id "
+          "FROM promotions WHERE job_id = ?");
+      if (!q) return Err(q);
+      (*q)->Bind(1, *input.job_id);
+      auto found = ReadPromotions(**q);
+      if (!found) return Err(found);
+      if (!found->empty()) return std::move(found->front());
+    }
+    Promotion p = input;
+    if (!p.previous_version) {
+      auto q = db_->Prepare(
+          "SELECT version FROM promotions WHERE model_id = ? ORDER BY seq DESC LIMIT 1");
+      if (!q) return Err(q);
+      (*q)->Bind(1, p.model_id);
+      auto row = (*q)->Step();
+      if (!row) return Err(row);
+      if (*row && (*q)->Text(0) != p.version) p.previous_version = (*q)->Text(0);
+    }
+    auto ins = db_->Prepare(
+        "INSERT INTO promotions (model_id, version, previous_version, at, source, reason, job_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!ins) return Err(ins);
+    (*ins)->Bind(1, p.model_id).Bind(2, p.version).Bind(3, p.previous_version).Bind(4, p.at_ms)
+        .Bind(5, std::string(ToString(p.source))).Bind(6, p.reason).Bind(7, p.job_id);
+    if (auto s = (*ins)->Run(); !s) return std::unexpected(s.error());
+    p.seq = db_->LastInsertRowid();
+    if (appended) *appended = true;
+    return p;
+  }
+
+  static Result<std::vector<Promotion>> ReadPromotions(Stmt& q) {
+    std::vector<Promotion> out;
+    while (true) {
+      auto row = q.Step();
+      if (!row) return Err(row);
+      if (!*row) break;
+      Promotion p;
+      p.seq = q.Int(0);
+      p.model_id = q.Text(1);
+      p.version = q.Text(2);
+      if (!q.IsNull(3)) p.previous_version = q.Text(3);
+      p.at_ms = q.Int(4);
+      p.source = ParsePromotionSource(q.Text(5)).value_or(PromotionSource::kAutomatic);
+      p.reason = q.Text(6);
+      if (!q.IsNull(7)) p.job_id = q.Text(7);
+      out.push_back(std::move(p));
+    }
+    return out;
+  }
+
   Result<Job> GetJobLocked(const std::string& id) {
     auto q = db_->Prepare("SELECT seq, data FROM jobs WHERE id = ?");
     if (!q) return Err(q);
