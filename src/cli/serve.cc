@@ -219,7 +219,8 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
     oo.worker_env["NEO4J_USER"] = config.feed.neo4j_user;
     oo.worker_env["NEO4J_PASSWORD"] = config.feed.neo4j_password;
   }
-  Orchestrator orchestrator(oo, **store, **feed, **executor, tracking->tracker.get(), clock, metrics);
+  Orchestrator orchestrator(oo, **store, **feed, **executor, tracking->tracker.get(), clock, metrics,
+                            tracking->registry);
 
   RestApiOptions ao;
   ao.tokens = *tokens;

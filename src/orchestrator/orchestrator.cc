@@ -19,7 +19,7 @@ ReconcilerOptions ReconcilerOptionsFrom(const OrchestratorOptions& o, const Trac
 
 Orchestrator::Orchestrator(OrchestratorOptions options, JobStore& store, FeedSource& feed,
                            Executor& executor, Tracker* tracker, const Clock& clock,
-                           MetricsRegistry& metrics)
+                           MetricsRegistry& metrics, ModelRegistry* registry)
     : options_(std::move(options)),
       started_ms_(clock.NowMs()),
       tokens_(options_.callback_secret),
@@ -27,8 +27,9 @@ Orchestrator::Orchestrator(OrchestratorOptions options, JobStore& store, FeedSou
       commands_(CommandOptions{options_.callback_auth, started_ms_}, options_.models, store, feed,
                 executor.Name(), tokens_, clock, metrics, wakeup_),
       auto_trigger_(options_.automatic, options_.models, feed, reads_, commands_, clock, metrics),
+      champions_(options_.models, store, registry, clock),
       reconciler_(ReconcilerOptionsFrom(options_, tracker), options_.models, store, executor,
-                  tracker, tokens_, clock, metrics),
+                  tracker, champions_, tokens_, clock, metrics),
       loops_(LoopOptions{options_.reconcile_interval_ms, options_.feed_wait_ms}, feed,
              auto_trigger_, reconciler_, wakeup_, clock) {}
 

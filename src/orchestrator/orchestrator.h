@@ -5,6 +5,7 @@
 //   ReadModels   overview, trigger preview, unseen counts       (read_models.h)
 //   AutoTrigger  the automatic trigger pass                     (auto_trigger.h)
 //   Reconciler   drives each job to its goal, one step at a time (reconciler.h)
+//   Champions    the champion alias: history, manual promote and rollback (champions.h)
 //   Loops        the threads that run the pass and the reconciler (loops.h)
 //
 // REST, GraphQL and the CLI call the commands and read models; the loops drive the rest. The
@@ -20,6 +21,7 @@
 #include "exec/executor.h"
 #include "feed/feed_source.h"
 #include "orchestrator/auto_trigger.h"
+#include "orchestrator/champions.h"
 #include "orchestrator/commands.h"
 #include "orchestrator/loops.h"
 #include "orchestrator/read_models.h"
@@ -48,10 +50,12 @@ struct OrchestratorOptions {
 
 class Orchestrator {
  public:
-  // All dependencies must outlive the orchestrator. `tracker` may be null (no tracking). The
-  // loops do not run until loops().Start().
+  // All dependencies must outlive the orchestrator. `tracker` may be null (no tracking), and so
+  // may `registry` (no model registry: champion moves fail with "no_registry"). The loops do
+  // not run until loops().Start().
   Orchestrator(OrchestratorOptions options, JobStore& store, FeedSource& feed, Executor& executor,
-               Tracker* tracker, const Clock& clock, MetricsRegistry& metrics);
+               Tracker* tracker, const Clock& clock, MetricsRegistry& metrics,
+               ModelRegistry* registry = nullptr);
 
   const std::vector<ModelSettings>& models() const { return options_.models; }
   const ModelSettings* FindModel(std::string_view id) const {
@@ -62,6 +66,7 @@ class Orchestrator {
   ReadModels& reads() { return reads_; }
   AutoTrigger& auto_trigger() { return auto_trigger_; }
   Reconciler& reconciler() { return reconciler_; }
+  Champions& champions() { return champions_; }
   Loops& loops() { return loops_; }
   const CallbackTokens& tokens() const { return tokens_; }
 
@@ -73,6 +78,7 @@ class Orchestrator {
   ReadModels reads_;
   JobCommands commands_;
   AutoTrigger auto_trigger_;
+  Champions champions_;  // before reconciler_, which records automatic moves through it
   Reconciler reconciler_;
   Loops loops_;  // last: stopped (its destructor) before the parts it drives go
 };

@@ -27,12 +27,14 @@ bool IsAuthFailure(ErrorCode code) {
 
 Reconciler::Reconciler(ReconcilerOptions options, const std::vector<ModelSettings>& models,
                        JobStore& store, Executor& executor, Tracker* tracker,
-                       const CallbackTokens& tokens, const Clock& clock, MetricsRegistry& metrics)
+                       Champions& champions, const CallbackTokens& tokens, const Clock& clock,
+                       MetricsRegistry& metrics)
     : options_(std::move(options)),
       models_(models),
       store_(store),
       executor_(executor),
       tracker_(tracker),
+      champions_(champions),
       tokens_(tokens),
       clock_(clock),
       metrics_(metrics) {
@@ -285,6 +287,11 @@ Result<Requeue> Reconciler::Step(Job job) {
     if (auto s = executor_.Cancel(job.id); !s) {
       return std::unexpected(During("stopping the worker", s.error()));
     }
+  }
+  // Before the finalize below: once finalized, no pass looks at the job again. Keyed by the job,
+  // so a pass repeated after a crash does not record the move twice.
+  if (auto s = champions_.RecordAutomatic(job); !s) {
+    return std::unexpected(During("recording the champion move", s.error()));
   }
   if (auto s = SyncTracker(job); !s) return std::unexpected(s.error());
   if (!first) return std::unexpected(first.error());

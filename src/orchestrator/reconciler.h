@@ -2,7 +2,9 @@
 // The reconciler drives each job toward its goal, one idempotent step at a time, each persisted
 // before the next: ensure the MLflow run -> hand the attempt to the executor -> observe it
 // (retrying failed attempts up to maxAttempts) -> once the job is terminal, stop its worker if
-// it was cancelled or failed, then finalize its tracking (metrics, status tag, end time). The
+// it was cancelled or failed, record the champion move a completed job's worker made in the
+// promotion history (Champions::RecordAutomatic), then finalize its tracking (metrics, status
+// tag, end time). The
 // step is level-based: it looks at the stored job and the world as they are now, never at what
 // happened before, so a crash anywhere and a restart continue from the stored state.
 //
@@ -25,6 +27,7 @@
 #include "core/model.h"
 #include "core/time.h"
 #include "exec/executor.h"
+#include "orchestrator/champions.h"
 #include "orchestrator/worker_env.h"
 #include "store/job_store.h"
 #include "tracking/tracker.h"
@@ -54,8 +57,8 @@ class Reconciler {
  public:
   // All references must outlive the reconciler. `tracker` may be null (no tracking).
   Reconciler(ReconcilerOptions options, const std::vector<ModelSettings>& models, JobStore& store,
-             Executor& executor, Tracker* tracker, const CallbackTokens& tokens, const Clock& clock,
-             MetricsRegistry& metrics);
+             Executor& executor, Tracker* tracker, Champions& champions,
+             const CallbackTokens& tokens, const Clock& clock, MetricsRegistry& metrics);
 
   // Re-reads job `job_id` and takes its next step. Errors: kNotFound for an unknown job; a
   // failed step's error, its message prefixed with what the step was doing.
@@ -88,6 +91,7 @@ class Reconciler {
   JobStore& store_;
   Executor& executor_;
   Tracker* tracker_;
+  Champions& champions_;
   const CallbackTokens& tokens_;
   const Clock& clock_;
   MetricsRegistry& metrics_;

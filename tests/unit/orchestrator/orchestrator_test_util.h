@@ -179,7 +179,7 @@ class OrchestratorTest : public ::testing::Test {
 
   // Builds the orchestrator (its start time is the clock's current time).
   void Build(std::vector<ModelSettings> models, bool callback_auth = true,
-             Tracker* tracker = nullptr) {
+             Tracker* tracker = nullptr, ModelRegistry* registry = nullptr) {
     OrchestratorOptions o;
     o.models = std::move(models);
     o.callback_auth = callback_auth;
@@ -188,7 +188,7 @@ class OrchestratorTest : public ::testing::Test {
     o.feed_uri = feed_->Uri();
     o.worker_env = {{"EXTRA", "1"}};
     orch_ = std::make_unique<Orchestrator>(std::move(o), *store_, *feed_, exec_, tracker, clock_,
-                                           metrics_);
+                                           metrics_, registry);
   }
 
   // A trigger request through the commands, as the API makes it.
