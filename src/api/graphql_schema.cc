@@ -84,6 +84,37 @@ type MLModel {
   activeJob: MLRetrainingJob
   "The model's most recent jobs, newest first (first: 1 to 500)."
   jobs(first: Int = 10): [MLRetrainingJob!]!
+  """
+  The model's promotion history, newest first (first: 1 to 500): every move of its MLflow
+  alias `champion`, automatic or manual, with the time range each version was champion.
+  """
+  champions(first: Int = 50): [MLChampion!]!
+}
+
+"One move of a model's `champion` alias: which version was champion from when to when, and why."
+type MLChampion {
+  "The registered model version (MLflow) that became champion."
+  version: String!
+  "The champion it replaced."
+  previousVersion: String
+  "automatic | manual | rollback"
+  source: String!
+  reason: String!
+  "The job whose worker promoted it (automatic moves)."
+  jobId: ID
+  from: DateTime!
+  "When the next move replaced it; null for the current champion."
+  to: DateTime
+  current: Boolean!
+}
+
+"What promoteMLModel or rollbackMLModel did."
+type MLChampionMove {
+  "False when the version already was the champion (nothing was written)."
+  changed: Boolean!
+  message: String!
+  "The champion after the move."
+  champion: MLChampion!
 }
 
 type Query {
@@ -107,6 +138,17 @@ type Mutation {
   triggerMLRetraining(modelId: ID!, reason: String, force: Boolean = false): MLRetrainingJob!
   "Cancels an active job (JOB_NOT_FOUND, JOB_FINISHED)."
   cancelMLRetraining(jobId: ID!): MLRetrainingJob!
+  """
+  Makes a registered version the champion, as POST /models/{modelId}/promote: moves the MLflow
+  alias, tags the version and records the move (UNKNOWN_MODEL, VERSION_NOT_FOUND, NO_REGISTRY;
+  BAD_USER_INPUT for a blank reason or one over 1000 characters).
+  """
+  promoteMLModel(modelId: ID!, version: String!, reason: String!): MLChampionMove!
+  """
+  Moves the champion back to the version that was champion before the current one, as
+  POST /models/{modelId}/rollback (NO_PREVIOUS_CHAMPION, UNKNOWN_MODEL, NO_REGISTRY).
+  """
+  rollbackMLModel(modelId: ID!, reason: String!): MLChampionMove!
 }
 )graphql";
 
@@ -174,6 +216,28 @@ Value EventValue(const JobEvent& e) {
   v.Set("message", OptString(e.message));
   v.Set("source", std::string(ToString(e.source)));
   v.Set("metrics", MetricsValue(e.metrics));
+  return v;
+}
+
+Value ChampionValue(const ChampionPeriod& period) {
+  const Promotion& p = period.promotion;
+  Value v = Value::EmptyObject();
+  v.Set("version", p.version);
+  v.Set("previousVersion", OptString(p.previous_version));
+  v.Set("source", std::string(ToString(p.source)));
+  v.Set("reason", p.reason);
+  v.Set("jobId", OptString(p.job_id));
+  v.Set("from", FormatRfc3339(p.at_ms));
+  v.Set("to", OptTime(period.to_ms));
+  v.Set("current", period.current);
+  return v;
+}
+
+Value ChampionMoveValue(const ChampionMove& move) {
+  Value v = Value::EmptyObject();
+  v.Set("changed", move.changed);
+  v.Set("message", move.message);
+  v.Set("champion", ChampionValue(ChampionPeriod{move.promotion, std::nullopt, true}));
   return v;
 }
 
@@ -367,6 +431,51 @@ FieldResult CancelMutation(Orchestrator& orchestrator, const Value& args,
   return JobValue(*job);
 }
 
+// MLModel.champions: the history of one model (one store call per model of the level).
+FieldResult ModelChampions(Orchestrator& orchestrator, const Value& model, const Value& args) {
+  auto first = FirstArg(args, 50);
+  if (!first) return std::unexpected(first.error());
+  auto history = orchestrator.champions().History(StringArg(model, "id").value_or(""), *first);
+  if (!history) return Failure(history.error());
+  Value::List out;
+  out.reserve(history->size());
+  for (const auto& period : *history) out.push_back(ChampionValue(period));
+  return Value(std::move(out));
+}
+
+// A move's reason: not blank, at most kMaxPromotionReason characters.
+std::optional<std::unexpected<FieldError>> CheckMoveReason(const std::optional<std::string>& r) {
+  if (!r || r->find_first_not_of(" \t\r\n") == std::string::npos) {
+    return BadInput("reason", "\"reason\" is required: say why the champion moves.");
+  }
+  if (r->size() > kMaxPromotionReason) {
+    return BadInput("reason", "\"reason\" must be at most " +
+                                  std::to_string(kMaxPromotionReason) + " characters.");
+  }
+  return std::nullopt;
+}
+
+FieldResult PromoteMutation(Orchestrator& orchestrator, const Value& args,
+                            const graphql::Context& ctx) {
+  if (auto no = Forbidden(ctx, Role::kAdmin, "promoteMLModel")) return std::unexpected(*no);
+  std::optional<std::string> reason = StringArg(args, "reason");
+  if (auto bad = CheckMoveReason(reason)) return *bad;
+  auto moved = orchestrator.champions().Promote(StringArg(args, "modelId").value_or(""),
+                                                StringArg(args, "version").value_or(""), *reason);
+  if (!moved) return Failure(moved.error());
+  return ChampionMoveValue(*moved);
+}
+
+FieldResult RollbackMutation(Orchestrator& orchestrator, const Value& args,
+                             const graphql::Context& ctx) {
+  if (auto no = Forbidden(ctx, Role::kAdmin, "rollbackMLModel")) return std::unexpected(*no);
+  std::optional<std::string> reason = StringArg(args, "reason");
+  if (auto bad = CheckMoveReason(reason)) return *bad;
+  auto moved = orchestrator.champions().Rollback(StringArg(args, "modelId").value_or(""), *reason);
+  if (!moved) return Failure(moved.error());
+  return ChampionMoveValue(*moved);
+}
+
 graphql::ScalarCoercion DateTimeCoercion() {
   graphql::ScalarCoercion c;
   c.serialize = [](const Value& v) -> std::expected<Value, std::string> {
@@ -414,6 +523,15 @@ Result<std::unique_ptr<graphql::Schema>> BuildGraphqlSchema(Orchestrator& orches
                     [o](const Value&, const Value& a, Context& c) { return TriggerMutation(*o, a, c); }),
       s.SetResolver("Mutation.cancelMLRetraining",
                     [o](const Value&, const Value& a, Context& c) { return CancelMutation(*o, a, c); }),
+      s.SetResolver("MLModel.champions", [o](const Value& p, const Value& a, Context&) {
+        return ModelChampions(*o, p, a);
+      }),
+      s.SetResolver("Mutation.promoteMLModel", [o](const Value&, const Value& a, Context& c) {
+        return PromoteMutation(*o, a, c);
+      }),
+      s.SetResolver("Mutation.rollbackMLModel", [o](const Value&, const Value& a, Context& c) {
+        return RollbackMutation(*o, a, c);
+      }),
   };
   for (auto& b : bound) {
     if (!b) return std::unexpected(b.error());

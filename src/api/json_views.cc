@@ -61,6 +61,27 @@ json EventJson(const JobEvent& ev) {
   return j;
 }
 
+json ChampionPeriodJson(const ChampionPeriod& period) {
+  const Promotion& p = period.promotion;
+  return json{{"seq", p.seq},
+              {"modelId", p.model_id},
+              {"version", p.version},
+              {"previousVersion", OrNull(p.previous_version)},
+              {"source", std::string(ToString(p.source))},
+              {"reason", p.reason},
+              {"jobId", OrNull(p.job_id)},
+              {"from", FormatRfc3339(p.at_ms)},
+              {"to", TimeOrNull(period.to_ms)},
+              {"current", period.current}};
+}
+
+json ChampionMoveJson(const ChampionMove& move) {
+  ChampionPeriod period{move.promotion, std::nullopt, true};
+  return json{{"changed", move.changed},
+              {"message", move.message},
+              {"champion", ChampionPeriodJson(period)}};
+}
+
 json ErrorJson(const Error& e) {
   json details = json::object();
   for (const auto& [k, v] : e.details) {

@@ -103,7 +103,68 @@ std::string OpenApiDocument(const std::string& version) {
       {"additionalProperties", false},
       {"properties", {{"reason", {{"type", "string"}, {"maxLength", 1000}}}, {"force", {{"type", "boolean"}}}}}};
 
+  json champion = {
+      {"type", "object"},
+      {"required", {"seq", "modelId", "version", "source", "reason", "from", "current"}},
+      {"properties",
+       {{"seq", {{"type", "integer"}}},
+        {"modelId", {{"type", "string"}}},
+        {"version", {{"type", "string"}, {"description", "the registered version that became champion"}}},
+        {"previousVersion", nullable_string},
+        {"source", {{"type", "string"}, {"enum", {"automatic", "manual", "rollback"}}}},
+        {"reason", {{"type", "string"}}},
+        {"jobId", {{"type", "string"}, {"nullable", true}, {"description", "the job whose worker promoted (automatic)"}}},
+        {"from", {{"type", "string"}, {"format", "date-time"}}},
+        {"to", {{"type", "string"}, {"format", "date-time"}, {"nullable", true},
+                {"description", "when the next move replaced it; null for the current champion"}}},
+        {"current", {{"type", "boolean"}}}}}};
+  json move_result = {
+      {"type", "object"},
+      {"properties",
+       {{"changed", {{"type", "boolean"}, {"description", "false when the version already was the champion"}}},
+        {"message", {{"type", "string"}}},
+        {"champion", Ref("Champion")}}}};
+  json reason_field = {{"type", "string"}, {"minLength", 1}, {"maxLength", 1000}};
+  json promote_input = {
+      {"type", "object"},
+      {"additionalProperties", false},
+      {"required", {"version", "reason"}},
+      {"properties", {{"version", {{"type", "string"}, {"example", "3"}}}, {"reason", reason_field}}}};
+  json rollback_input = {
+      {"type", "object"},
+      {"additionalProperties", false},
+      {"required", {"reason"}},
+      {"properties", {{"reason", reason_field}}}};
+
   json paths;
+  paths["/models/{modelId}/champions"]["get"] = {
+      {"summary", "The model's promotion history: which version was champion from when to when, and why"},
+      {"parameters", {PathParam("modelId", "the model id"),
+                      {{"name", "limit"}, {"in", "query"}, {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 500}, {"default", 50}}}}}},
+      {"responses", Responses("200", "the history, newest first",
+                              {{"type", "object"},
+                               {"properties", {{"modelId", {{"type", "string"}}},
+                                               {"champion", nullable_string},
+                                               {"champions", {{"type", "array"}, {"items", Ref("Champion")}}}}}},
+                              {{"400", "bad limit"}, {"404", "unknown_model"}})}};
+  paths["/models/{modelId}/promote"]["post"] = {
+      {"summary", "Make a registered version the champion (moves MLflow alias champion, tags the version)"},
+      {"parameters", {PathParam("modelId", "the model id")}},
+      {"requestBody", {{"required", true}, {"content", JsonContent(promote_input)}}},
+      {"responses", Responses("200", "the champion after the move (changed false: it already was)", move_result,
+                              {{"400", "bad input"}, {"404", "unknown_model or version_not_found"},
+                               {"409", "no_registry"}, {"415", "not JSON"},
+                               {"422", "invalid_value (details field: version or reason)"},
+                               {"503", "the registry or store is down"}})}};
+  paths["/models/{modelId}/rollback"]["post"] = {
+      {"summary", "Move the champion back to the version that was champion before the current one"},
+      {"parameters", {PathParam("modelId", "the model id")}},
+      {"requestBody", {{"required", true}, {"content", JsonContent(rollback_input)}}},
+      {"responses", Responses("200", "the champion after the move", move_result,
+                              {{"400", "bad input"}, {"404", "unknown_model"},
+                               {"409", "no_previous_champion or no_registry"}, {"415", "not JSON"},
+                               {"422", "invalid_value (details field: reason)"},
+                               {"503", "the registry or store is down"}})}};
   paths["/models/{modelId}/retrain"]["post"] = {
       {"summary", "Start a retraining job for a model"},
       {"parameters", {PathParam("modelId", "the model id"),
@@ -179,7 +240,7 @@ std::string OpenApiDocument(const std::string& version) {
                 {"description", "Automatic retraining of machine-learning models when enough new feed data has arrived."}}},
       {"paths", paths},
       {"components",
-       {{"schemas", {{"Job", job}, {"Event", event}, {"Error", error}}},
+       {{"schemas", {{"Job", job}, {"Event", event}, {"Error", error}, {"Champion", champion}}},
         {"securitySchemes", {{"callbackToken", {{"type", "http"}, {"scheme", "bearer"},
                                                 {"description", "the job's RETRAINING_CALLBACK_TOKEN"}}}}}}}};
   return doc.dump(2);

@@ -239,6 +239,21 @@ Response RestApi::Route(const Request& r, Role caller, std::string* route) {
       if (!is_get) return method_not_allowed("GET");
       return Preview(seg[1]);
     }
+    if (seg.size() == 3 && seg[2] == "champions") {
+      *route = "/models/{modelId}/champions";
+      if (!is_get) return method_not_allowed("GET");
+      return ChampionHistory(r, seg[1]);
+    }
+    if (seg.size() == 3 && seg[2] == "promote") {
+      *route = "/models/{modelId}/promote";
+      if (m != "POST") return method_not_allowed("POST");
+      return Promote(r, seg[1]);
+    }
+    if (seg.size() == 3 && seg[2] == "rollback") {
+      *route = "/models/{modelId}/rollback";
+      if (m != "POST") return method_not_allowed("POST");
+      return Rollback(r, seg[1]);
+    }
   }
   if (seg[0] == "retraining" && seg.size() >= 2 && seg[1] == "jobs") {
     if (seg.size() == 2) {
@@ -487,6 +502,83 @@ Response RestApi::Preview(const std::string& model_id) {
       {"automatic", decision(p->automatic)},
       {"manual", decision(p->manual)},
   });
+}
+
+Response RestApi::ChampionHistory(const Request& r, const std::string& model_id) {
+  int limit = 50;
+  for (const auto& [k, v] : r.query) {
+    if (k != "limit") {
+      return ErrorResponse(400, "invalid_filter",
+                           "unknown query parameter '" + k + "'; expected limit");
+    }
+    char* end = nullptr;
+    long n = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || n < 1 || n > 500) {
+      return ErrorResponse(400, "invalid_filter",
+                           "limit '" + v + "' must be a whole number from 1 to 500");
+    }
+    limit = static_cast<int>(n);
+  }
+  auto history = orchestrator_.champions().History(model_id, limit);
+  if (!history) return ErrorResponse(history.error());
+  json entries = json::array();
+  for (const auto& period : *history) entries.push_back(ChampionPeriodJson(period));
+  json current = history->empty() ? json(nullptr) : json(history->front().promotion.version);
+  return JsonResponse(200, {{"modelId", model_id}, {"champion", current}, {"champions", entries}});
+}
+
+namespace {
+
+// The fields of a promote or rollback body: `reason` (required, a string) and, when
+// `version_field`, `version` (required; a string, or a whole number for convenience).
+std::optional<Response> ParseMoveBody(const Request& r, bool version_field, std::string* version,
+                                      std::string* reason) {
+  json body;
+  if (auto err = ParseBody(r, &body)) return err;
+  bool has_reason = false, has_version = false;
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (it.key() == "reason") {
+      if (it->is_null()) continue;
+      if (!it->is_string()) return Invalid("reason", "'reason' must be a string");
+      *reason = it->get<std::string>();
+      has_reason = true;
+    } else if (it.key() == "version" && version_field) {
+      if (it->is_string()) {
+        *version = it->get<std::string>();
+      } else if (it->is_number_unsigned()) {
+        *version = std::to_string(it->get<uint64_t>());
+      } else if (!it->is_null()) {
+        return Invalid("version", "'version' must be a version number such as \"3\"");
+      }
+      has_version = !it->is_null();
+    } else {
+      return Invalid(it.key(), "unknown field '" + it.key() + "'; expected " +
+                                   (version_field ? "version and reason" : "reason"));
+    }
+  }
+  if (version_field && (!has_version || version->empty())) {
+    return Invalid("version", "'version' is required: the registered version to promote");
+  }
+  if (!has_reason) return Invalid("reason", "'reason' is required: say why the champion moves");
+  return std::nullopt;
+}
+
+}  // namespace
+
+Response RestApi::Promote(const Request& r, const std::string& model_id) {
+  std::string version, reason;
+  if (auto err = ParseMoveBody(r, true, &version, &reason)) return *err;
+  auto moved = orchestrator_.champions().Promote(model_id, version, reason);
+  if (!moved) return ErrorResponse(moved.error());
+  return JsonResponse(200, ChampionMoveJson(*moved));
+}
+
+Response RestApi::Rollback(const Request& r, const std::string& model_id) {
+  std::string version, reason;
+  if (auto err = ParseMoveBody(r, false, &version, &reason)) return *err;
+  auto moved = orchestrator_.champions().Rollback(model_id, reason);
+  if (!moved) return ErrorResponse(moved.error());
+  return JsonResponse(200, ChampionMoveJson(*moved));
 }
 
 Response RestApi::Ready() {

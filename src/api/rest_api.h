@@ -55,6 +55,9 @@ class RestApi {
   Response WorkerLog(const Request& r, const std::string& id);
   Response Models();
   Response Preview(const std::string& model_id);
+  Response ChampionHistory(const Request& r, const std::string& model_id);
+  Response Promote(const Request& r, const std::string& model_id);
+  Response Rollback(const Request& r, const std::string& model_id);
   Response Ready();
 
   RestApiOptions options_;

@@ -231,10 +231,12 @@ def test_introspection(make_retrain):
     schema = data(r, INTROSPECTION)["__schema"]
     assert schema["queryType"] == {"name": "Query"} and schema["mutationType"] == {"name": "Mutation"}
     types = {t["name"]: t for t in schema["types"]}
-    for name in ("DateTime", "MLRetrainingStatus", "MLMetric", "MLRetrainingEvent", "MLRetrainingJob", "MLModel"):
+    for name in ("DateTime", "MLRetrainingStatus", "MLMetric", "MLRetrainingEvent", "MLRetrainingJob", "MLModel",
+                 "MLChampion", "MLChampionMove"):
         assert name in types, name
     assert [f["name"] for f in types["Query"]["fields"]] == ["mlRetrainingJobs", "mlRetrainingJob", "mlModels"]
-    assert [f["name"] for f in types["Mutation"]["fields"]] == ["triggerMLRetraining", "cancelMLRetraining"]
+    assert [f["name"] for f in types["Mutation"]["fields"]] == [
+        "triggerMLRetraining", "cancelMLRetraining", "promoteMLModel", "rollbackMLModel"]
     assert [v["name"] for v in types["MLRetrainingStatus"]["enumValues"]] == [
         "PENDING", "SCHEDULED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"]
     jobs = next(f for f in types["Query"]["fields"] if f["name"] == "mlRetrainingJobs")

@@ -17,9 +17,10 @@ namespace retrain::testing {
 
 class ApiTest : public OrchestratorTest {
  protected:
-  // The API over one model "m" (minRecords 3).
-  void BuildApi(std::shared_ptr<const TokenSet> tokens = nullptr, bool metrics_public = true) {
-    Build({MakeModel("m", 3)});
+  // The API over one model "m" (minRecords 3), with a model registry when given.
+  void BuildApi(std::shared_ptr<const TokenSet> tokens = nullptr, bool metrics_public = true,
+                ModelRegistry* registry = nullptr) {
+    Build({MakeModel("m", 3)}, /*callback_auth=*/true, /*tracker=*/nullptr, registry);
     RestApiOptions o;
     o.version = "test";
     o.tokens = std::move(tokens);
