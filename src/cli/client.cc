@@ -227,4 +227,51 @@ int RunCancel(const CommonOptions& c, const std::string& id) {
   return 0;
 }
 
+namespace {
+
+int PrintMove(const CommonOptions& c, const std::optional<ApiResult>& r) {
+  if (!r) return 1;
+  if (c.json) std::cout << r->body.dump(2) << "\n";
+  else std::cout << Str(r->body, "message") << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int RunModelsPromote(const CommonOptions& c, const std::string& model, const std::string& version,
+                     const std::string& reason) {
+  json body = {{"version", version}, {"reason", reason}};
+  return PrintMove(c, Call(c, "POST", "/models/" + UrlEncode(model) + "/promote", body.dump()));
+}
+
+int RunModelsRollback(const CommonOptions& c, const std::string& model, const std::string& reason) {
+  json body = {{"reason", reason}};
+  return PrintMove(c, Call(c, "POST", "/models/" + UrlEncode(model) + "/rollback", body.dump()));
+}
+
+int RunModelsHistory(const CommonOptions& c, const std::string& model, int limit) {
+  auto r = Call(c, "GET",
+                "/models/" + UrlEncode(model) + "/champions?limit=" + std::to_string(limit));
+  if (!r) return 1;
+  if (c.json) {
+    std::cout << r->body.dump(2) << "\n";
+    return 0;
+  }
+  if (r->body["champions"].empty()) {
+    std::cout << "model " << model << " has had no champion yet\n";
+    return 0;
+  }
+  std::printf("  %-8s  %-9s  %-24s  %-24s  %-8s  %s\n", "VERSION", "SOURCE", "FROM", "TO",
+              "PREVIOUS", "REASON");
+  for (const auto& e : r->body["champions"]) {
+    std::string reason = Str(e, "reason");
+    if (!e["jobId"].is_null()) reason = "job " + Str(e, "jobId") + ": " + reason;
+    std::printf("%s %-8s  %-9s  %-24s  %-24s  %-8s  %s\n", e.value("current", false) ? "*" : " ",
+                Str(e, "version").c_str(), Str(e, "source").c_str(), Str(e, "from").c_str(),
+                e["to"].is_null() ? "(current)" : Str(e, "to").c_str(),
+                Str(e, "previousVersion").c_str(), reason.c_str());
+  }
+  return 0;
+}
+
 }  // namespace retrain

@@ -47,6 +47,12 @@ int RunJobsEvents(const CommonOptions& common, const std::string& id);
 int RunJobsWatch(const CommonOptions& common, const std::string& id, int64_t timeout_ms);
 int RunCancel(const CommonOptions& common, const std::string& id);
 int RunJobsLogs(const CommonOptions& common, const std::string& id, int attempt);
+// `retrain models promote|rollback|history`: the champion alias and its history.
+int RunModelsPromote(const CommonOptions& common, const std::string& model,
+                     const std::string& version, const std::string& reason);
+int RunModelsRollback(const CommonOptions& common, const std::string& model,
+                      const std::string& reason);
+int RunModelsHistory(const CommonOptions& common, const std::string& model, int limit);
 
 struct GenerateOptions {
   int64_t records = 100;

@@ -94,6 +94,30 @@ int main(int argc, char** argv) {
   cancel->add_option("ID", job_id, "job id")->required();
   AddServerOption(cancel, &common);
 
+  auto* models = app.add_subcommand(
+      "models", "the champion of each model: promote a version, roll back, show the history");
+  models->require_subcommand(1);
+  std::string model_version;
+  auto* promote = models->add_subcommand(
+      "promote",
+      "make registered VERSION of MODEL the champion (moves MLflow alias `champion`, tags the "
+      "version with who and why, records the move in the history)");
+  promote->add_option("MODEL", model, "model id")->required();
+  promote->add_option("VERSION", model_version, "registered model version, e.g. 3")->required();
+  promote->add_option("--reason", reason, "why (required; kept in the history and as a tag)")
+      ->required();
+  auto* rollback = models->add_subcommand(
+      "rollback", "move MODEL's champion back to the version that was champion before the current one");
+  rollback->add_option("MODEL", model, "model id")->required();
+  rollback->add_option("--reason", reason, "why (required; kept in the history and as a tag)")
+      ->required();
+  auto* history = models->add_subcommand(
+      "history", "MODEL's promotion history, newest first: which version was champion from when "
+                 "to when, and why");
+  history->add_option("MODEL", model, "model id")->required();
+  history->add_option("--limit", limit, "at most this many entries")->check(CLI::Range(1, 500))->capture_default_str();
+  for (auto* sub : {promote, rollback, history}) AddServerOption(sub, &common);
+
   auto* feed = app.add_subcommand("feed", "write records into the embedded feed (stands in for the feed-processor)");
   feed->require_subcommand(1);
   AddConfigOptions(feed, &common);
@@ -161,6 +185,9 @@ int main(int argc, char** argv) {
   if (jobs_logs->parsed()) return RunJobsLogs(common, job_id, log_attempt);
   if (jobs->parsed()) return RunJobsList(common, filter_model, filter_status, limit);
   if (cancel->parsed()) return RunCancel(common, job_id);
+  if (promote->parsed()) return RunModelsPromote(common, model, model_version, reason);
+  if (rollback->parsed()) return RunModelsRollback(common, model, reason);
+  if (history->parsed()) return RunModelsHistory(common, model, limit);
   if (gen->parsed()) return RunFeedGenerate(common, gen_opts);
   if (imp->parsed()) return RunFeedImport(common, import_path);
   if (check->parsed()) return RunConfigCheck(common);
