@@ -109,7 +109,7 @@ class Retrain:
         cmd = [BIN, *args]
         if args and args[0] in ("feed", "config"):
             cmd += ["--config", str(self.config), "--data-dir", str(self.data)]
-        elif server and args and args[0] in ("trigger", "jobs", "cancel"):
+        elif server and args and args[0] in ("trigger", "jobs", "cancel", "models"):
             cmd += ["--server", self.url]
         p = subprocess.run(cmd, capture_output=True, text=True, env=self.env, timeout=timeout)
         if check and p.returncode != 0:
