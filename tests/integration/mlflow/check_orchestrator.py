@@ -1,6 +1,8 @@
 """retrain serve against a real MLflow server: a job triggered while MLflow is down waits in
 `pending` (no run, no failure), proceeds when MLflow returns, and ends with exactly one run that
-holds the worker's model artifact, a registered version and the `champion` alias.
+holds the worker's model artifact, a registered version and the `champion` alias. A second job
+registers another version; a manual promote through retrain's API moves the alias and tags the
+version, as MLflow's own client reads them back.
 
 usage: check_orchestrator.py RETRAIN_BIN TRACKING_URI START_CMD STOP_CMD WORKDIR"""
 import os
@@ -64,3 +66,25 @@ with Serve(binary, config, data, os.path.join(work, "serve.log"), env) as serve:
     version = client.get_model_version_by_alias("outage-model", "champion")
     assert version.run_id == run.info.run_id
     print("ok: exactly one FINISHED run with params, metrics, the model artifact and the champion alias")
+
+    # A second version, then a manual promote of whichever version is not the champion.
+    subprocess.run([binary, "feed", "generate", "--records", "80", "--config", config, "--data-dir", data],
+                   check=True, env=env, capture_output=True)
+    second = wait_for(lambda: next((j for j in serve.get("/retraining/jobs")[1]["jobs"]
+                                    if j["id"] != job["id"] and j["status"] in ("completed", "failed")), None),
+                      120, "the second job to finish")
+    assert second["status"] == "completed", second
+    wait_for(lambda: serve.get("/models/outage-model/champions")[1]["champions"], 30, "the automatic move")
+    current = client.get_model_version_by_alias("outage-model", "champion").version
+    other = "1" if str(current) == "2" else "2"
+    status, moved = serve.post("/models/outage-model/promote", {"version": other, "reason": "it: by hand"})
+    assert status == 200 and moved["changed"], (status, moved)
+    mv = client.get_model_version_by_alias("outage-model", "champion")
+    assert str(mv.version) == other, mv
+    assert "champion" in mv.aliases, mv.aliases
+    tags = client.get_model_version("outage-model", other).tags
+    assert tags["retrain.promoted_by"] == "manual", tags
+    assert tags["retrain.promotion_reason"] == "it: by hand", tags
+    history = serve.get("/models/outage-model/champions")[1]
+    assert history["champions"][0]["version"] == other and history["champions"][0]["source"] == "manual", history
+    print("ok: a manual promote moved the champion alias and tagged the version (read by MlflowClient)")
