@@ -21,10 +21,14 @@ bool LooksLikeOtherType(std::string_view s) {
   unsigned char first = static_cast<unsigned char>(s.front());
   if (first == '+' || first == '-' || first == '.') return true;
   if (!std::isdigit(first)) return false;
-  // YAML 1.1 ints, floats and sexagesimals only use these characters; hex and binary ints
-  // start with 0x / 0b; timestamps with yyyy-.
+  // YAML 1.1 ints, floats and sexagesimals only use these characters; hex and binary ints are
+  // 0x<hex digits> / 0b<binary digits> (a run id such as "0b7dc9..." is a plain string);
+  // timestamps start with yyyy-.
   if (s.find_first_not_of("0123456789_.:eE+-") == std::string_view::npos) return true;
-  if (s.size() > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'b' || s[1] == 'o')) return true;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'b')) {
+    const char* digits = s[1] == 'x' ? "0123456789abcdefABCDEF_" : "01_";
+    if (s.find_first_not_of(digits, 2) == std::string_view::npos) return true;
+  }
   return s.size() >= 5 && std::isdigit(static_cast<unsigned char>(s[1])) &&
          std::isdigit(static_cast<unsigned char>(s[2])) &&
          std::isdigit(static_cast<unsigned char>(s[3])) && s[4] == '-';

@@ -35,6 +35,12 @@ TEST(YamlScalar, QuotesLikePyYaml) {
   EXPECT_EQ(YamlScalar("1.5e3"), "'1.5e3'");
   EXPECT_EQ(YamlScalar("2026-11-26"), "'2026-11-26'");
   EXPECT_EQ(YamlScalar("607fa5e5c2802f121e39d1119f574a52"), "607fa5e5c2802f121e39d1119f574a52");
+  // Hex and binary ints need their digits; run ids that merely start with 0x/0b/0o stay plain.
+  EXPECT_EQ(YamlScalar("0x1f"), "'0x1f'");
+  EXPECT_EQ(YamlScalar("0b101"), "'0b101'");
+  EXPECT_EQ(YamlScalar("0b7dc951797b3a123a6188f8cf14101e"), "0b7dc951797b3a123a6188f8cf14101e");
+  EXPECT_EQ(YamlScalar("0xzz"), "0xzz");
+  EXPECT_EQ(YamlScalar("0o17"), "0o17");
   EXPECT_EQ(YamlScalar(""), "''");
   EXPECT_EQ(YamlScalar("true"), "'true'");
   EXPECT_EQ(YamlScalar("None"), "None");
