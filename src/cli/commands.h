@@ -58,6 +58,7 @@ struct GenerateOptions {
   int64_t records = 100;
   std::optional<uint64_t> seed;
   double drift = 0.0;
+  double label_noise = 0.0;   // flip each label with this probability
   std::string ingestion_job;  // "" = generated name
   int64_t batch = 0;          // records per ingestion job; 0 = all in one
 };

@@ -45,6 +45,7 @@ int RunFeedGenerate(const CommonOptions& common, const GenerateOptions& o) {
   so.count = o.records;
   so.seed = o.seed.value_or(42);
   so.drift = o.drift;
+  so.label_noise = o.label_noise;
   // Without an explicit seed, continue the sequence so repeated calls never repeat records.
   so.start_index = o.seed ? 0 : *size;
   if (auto s = ValidateSyntheticOptions(so); !s) {

@@ -127,6 +127,9 @@ int main(int argc, char** argv) {
   gen->add_option("--records", gen_opts.records, "how many")->required()->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
   auto* seed_opt = gen->add_option("--seed", seed, "random seed (default: continue the feed's sequence with seed 42)");
   gen->add_option("--drift", gen_opts.drift, "0..1: how far the data drifts from the base distribution")->check(CLI::Range(0.0, 1.0));
+  gen->add_option("--label-noise", gen_opts.label_noise,
+                  "0..1: flip each label with this probability (provokes a worse challenger)")
+      ->check(CLI::Range(0.0, 1.0));
   gen->add_option("--ingestion-job", gen_opts.ingestion_job, "ingestion_job marker for the records");
   gen->add_option("--batch", gen_opts.batch, "records per ingestion job (default: one job)")->check(CLI::Range(int64_t{0}, int64_t{100'000'000}));
   AddConfigOptions(gen, &common);

@@ -3,9 +3,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -102,6 +104,21 @@ class Block {
     int64_t v = *out;
     ReadInt(key, min, max, &v);
     *out = static_cast<int>(v);
+  }
+
+  // A finite number accepted by `ok`; `expected` says what is accepted ("a number from 0 to 1").
+  template <typename Ok>
+  void ReadNumber(const std::string& key, Ok ok, const std::string& expected, double* out) const {
+    auto v = Str(key);
+    if (!v) return;
+    errno = 0;
+    char* end = nullptr;
+    const double d = std::strtod(v->c_str(), &end);
+    if (v->empty() || *end != '\0' || errno != 0 || !std::isfinite(d) || !ok(d)) {
+      throw ConfigError{"config: '" + Key(key) + "' is '" + *v + "' (" + Where(ctx_, Child(key)) +
+                        "); expected " + expected};
+    }
+    *out = d;
   }
 
   void ReadBool(const std::string& key, bool* out) const {
@@ -210,6 +227,32 @@ void ParseListen(const std::string& key, const std::string& value, ServerConfig*
   server->port = static_cast<uint16_t>(port);
 }
 
+void ParseEvaluation(const Block& model, const std::string& path, Ctx& ctx, ModelSettings* m) {
+  Block b(model.Child("evaluation"), path + ".evaluation", ctx);
+  double fraction = 0;
+  if (b.Str("holdoutFraction")) {
+    b.ReadNumber("holdoutFraction", [](double f) { return f > 0 && f < 1; },
+                 "a number between 0 and 1, exclusive (0.2 holds out the newest fifth)", &fraction);
+    m->evaluation.holdout_fraction = fraction;
+  }
+  b.ReadInt("minHoldout", 0, 1'000'000'000, &m->evaluation.min_holdout);
+  b.RejectUnknown({"holdoutFraction", "minHoldout"});
+}
+
+void ParsePromotion(const Block& model, const std::string& path, Ctx& ctx, ModelSettings* m) {
+  Block b(model.Child("promotion"), path + ".promotion", ctx);
+  b.ReadEnum("metric", {"auc", "logloss", "accuracy", "f1"}, &m->promotion.metric);
+  b.ReadNumber("minDelta", [](double d) { return d >= 0; }, "a number of 0 or more",
+               &m->promotion.min_delta);
+  b.ReadNumber("confidence", [](double c) { return c > 0 && c < 1; },
+               "a number between 0 and 1, exclusive (e.g. 0.95)", &m->promotion.confidence);
+  b.ReadInt("resamples", 1000, 1'000'000, &m->promotion.resamples);
+  int64_t seed = static_cast<int64_t>(m->promotion.seed);
+  b.ReadInt("seed", 0, std::numeric_limits<int64_t>::max(), &seed);
+  m->promotion.seed = static_cast<uint64_t>(seed);
+  b.RejectUnknown({"metric", "minDelta", "confidence", "resamples", "seed"});
+}
+
 ModelSettings ParseModel(const YAML::Node& node, size_t index, Ctx& ctx) {
   std::string path = "models[" + std::to_string(index) + "]";
   Block b(node, path, ctx);
@@ -246,8 +289,16 @@ ModelSettings ParseModel(const YAML::Node& node, size_t index, Ctx& ctx) {
     m.schedule = *s;
   }
   m.params = b.StrMap("params");
+  ParseEvaluation(b, path, ctx, &m);
+  ParsePromotion(b, path, ctx, &m);
+  if (m.evaluation.holdout_fraction && m.params.count("holdout_fraction")) {
+    throw ConfigError{"config: '" + path + ".params.holdout_fraction' and '" + path +
+                      ".evaluation.holdoutFraction' are both set; keep only "
+                      "evaluation.holdoutFraction"};
+  }
   b.RejectUnknown({"id", "minRecords", "entityTypes", "command", "image", "timeout",
-                   "maxAttempts", "maxWait", "cooldown", "schedule", "params"});
+                   "maxAttempts", "maxWait", "cooldown", "schedule", "params", "evaluation",
+                   "promotion"});
   return m;
 }
 

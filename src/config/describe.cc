@@ -1,3 +1,4 @@
+#include <charconv>
 #include <sstream>
 
 #include "config/config.h"
@@ -29,6 +30,13 @@ std::string Join(const std::vector<std::string>& v) {
   std::string s = "[";
   for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
   return s + "]";
+}
+
+// Shortest text that reads back as the same double ("0.95").
+std::string Number(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
 }
 
 }  // namespace
@@ -82,6 +90,17 @@ std::string Describe(const Config& c) {
     p.Line(k + ".maxWait", m.max_wait_ms ? FormatDuration(*m.max_wait_ms) : "off");
     p.Line(k + ".cooldown", FormatDuration(m.cooldown_ms));
     p.Line(k + ".schedule", m.schedule.value_or("off"));
+    const auto fraction = m.params.find("holdout_fraction");
+    p.Line(k + ".evaluation.holdoutFraction",
+           m.evaluation.holdout_fraction ? Number(*m.evaluation.holdout_fraction)
+           : fraction != m.params.end() ? fraction->second + " (params.holdout_fraction)"
+                                        : "0.2");
+    p.Line(k + ".evaluation.minHoldout", std::to_string(m.evaluation.min_holdout));
+    p.Line(k + ".promotion.metric", m.promotion.metric);
+    p.Line(k + ".promotion.minDelta", Number(m.promotion.min_delta));
+    p.Line(k + ".promotion.confidence", Number(m.promotion.confidence));
+    p.Line(k + ".promotion.resamples", std::to_string(m.promotion.resamples));
+    p.Line(k + ".promotion.seed", std::to_string(m.promotion.seed));
   }
   return p.str();
 }

@@ -10,6 +10,24 @@
 
 namespace retrain {
 
+// How the reference worker holds out records to judge a model on (`evaluation:` of a model).
+struct EvaluationSettings {
+  // The newest fraction of the training records forms the holdout, in (0, 1). Unset: the worker
+  // falls back to params.holdout_fraction (TRAINER_HOLDOUT_FRACTION), then 0.2.
+  std::optional<double> holdout_fraction;
+  // A holdout with fewer rows is too little evidence: the gate never promotes on it.
+  int64_t min_holdout = 500;
+};
+
+// When a challenger replaces the champion (`promotion:` of a model; trainer/gate_stats.h).
+struct PromotionSettings {
+  std::string metric = "auc";  // auc | logloss | accuracy | f1
+  double min_delta = 0;        // least improvement of the metric that promotes, >= 0
+  double confidence = 0.95;    // two-sided level of the bootstrap interval, in (0, 1)
+  int resamples = 1000;        // paired bootstrap resamples, 1000 .. 1000000
+  uint64_t seed = 1;           // seed of the bootstrap
+};
+
 struct ModelSettings {
   std::string id;
   int64_t min_records = 50;
@@ -26,6 +44,8 @@ struct ModelSettings {
   std::optional<std::string> schedule;    // cron: fire at these times when data is unseen
   // Free-form trainer parameters passed to the worker as TRAINER_<KEY> variables.
   std::map<std::string, std::string> params;
+  EvaluationSettings evaluation;
+  PromotionSettings promotion;
 };
 
 // The model with id `id` in `models`, or null.
@@ -34,5 +54,12 @@ inline const ModelSettings* FindModel(const std::vector<ModelSettings>& models, 
     if (m.id == id) return &m;
   return nullptr;
 }
+
+// The worker environment entries of a model's evaluation and promotion settings (CONTRACT
+// section 7): RETRAINING_MIN_HOLDOUT, RETRAINING_PROMOTION_METRIC, RETRAINING_PROMOTION_MIN_DELTA,
+// RETRAINING_PROMOTION_CONFIDENCE, RETRAINING_PROMOTION_RESAMPLES, RETRAINING_PROMOTION_SEED
+// always, and RETRAINING_HOLDOUT_FRACTION when evaluation.holdoutFraction is set. Numbers are
+// written in their shortest round-trip form ("0.95", not "0.9499999..."). Thread-safe.
+std::map<std::string, std::string> QualityWorkerEnv(const ModelSettings& model);
 
 }  // namespace retrain

@@ -28,6 +28,7 @@ std::map<std::string, std::string> WorkerEnv(const WorkerEnvOptions& options, co
   env["MLFLOW_RUN_ID"] = job.mlflow_run_id.value_or("");
   env["MLFLOW_EXPERIMENT_ID"] = job.mlflow_experiment_id.value_or("");
   if (!options.tracking_uri.empty()) env["MLFLOW_TRACKING_URI"] = options.tracking_uri;
+  for (auto& [k, v] : QualityWorkerEnv(m)) env[k] = std::move(v);
   for (const auto& [k, v] : m.params) {
     std::string key = "TRAINER_";
     for (char c : k) key += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

@@ -8,12 +8,6 @@
 namespace retrain {
 namespace {
 
-std::string FormatAuc(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4f", v);
-  return buf;
-}
-
 GateDecision PromoteBecause(const ModelVersion& champion, std::string why) {
   GateDecision d;
   d.promote = true;
@@ -44,11 +38,21 @@ std::string MlmodelText(const std::string& run_id) {
 }
 
 Result<GateDecision> DecideChampion(const std::optional<ModelVersion>& champion,
-                                    ArtifactReader* reader, const Dataset& data, double new_auc) {
+                                    ArtifactReader* reader, const Dataset& data,
+                                    std::span<const float> challenger, const GateOptions& options) {
+  const int64_t holdout_rows = static_cast<int64_t>(data.holdout.rows);
   if (!champion) {
     GateDecision d;
+    d.metric = options.metric;
     d.promote = true;
-    d.reason = "Promoted to champion because the model had no champion yet.";
+    d.reason =
+        "Promoted to champion because the model had no champion yet" +
+        std::string(holdout_rows < options.min_holdout
+                        ? " (its holdout of " + std::to_string(holdout_rows) +
+                              " records is below evaluation.minHoldout " +
+                              std::to_string(options.min_holdout) + ", which would keep a champion)"
+                        : "") +
+        ".";
     return d;
   }
   if (reader == nullptr) return PromoteBecause(*champion, "cannot be read by this worker");
@@ -68,20 +72,26 @@ Result<GateDecision> DecideChampion(const std::optional<ModelVersion>& champion,
   if (!holdout) return std::unexpected(holdout.error());
   auto scores = booster->Predict(*holdout);
   if (!scores) return std::unexpected(scores.error());
-  const auto champion_auc = Auc(*scores, data.holdout.labels);
-  if (!champion_auc) {
-    return Fail(ErrorCode::kFailedPrecondition,
-                "The champion's AUC on the holdout is undefined (the holdout lacks a class).");
-  }
   GateDecision d;
+  d.metric = options.metric;
   d.champion_version = champion->version;
-  d.champion_auc = *champion_auc;
-  d.promote = new_auc > *champion_auc;
-  const std::string comparison = "holdout AUC " + FormatAuc(new_auc) +
-                                 (d.promote ? " beats " : " does not beat ") + "the champion's " +
-                                 FormatAuc(*champion_auc) + " (version " + champion->version + ")";
-  d.reason = d.promote ? "Promoted to champion: " + comparison + "."
-                       : "Kept the current champion: " + comparison + ".";
+  d.champion_value = ComputeMetric(options.metric, *scores, data.holdout.labels);
+  std::optional<PairedComparison> comparison;
+  if (auto c = ComparePaired(options, *scores, challenger, data.holdout.labels)) {
+    comparison = *c;
+  } else if (c.error().code != ErrorCode::kFailedPrecondition) {
+    return std::unexpected(c.error());
+  }
+  GateVerdict v = DecidePromotion(options, comparison, holdout_rows, /*has_champion=*/true);
+  d.promote = v.promote;
+  d.comparison = v.comparison;
+  d.reason = v.reason;
+  if (!comparison && holdout_rows >= options.min_holdout) {
+    d.reason = "Kept the champion (version " + champion->version + "): the " +
+               std::string(GateMetricName(options.metric)) +
+               " of the two models cannot be compared on this holdout of " +
+               std::to_string(holdout_rows) + " records.";
+  }
   return d;
 }
 
@@ -93,8 +103,8 @@ Result<PublishResult> PublishModel(const PublishRequest& request, Tracker& track
   if (auto s = tracker.LogArtifact(request.run, kModelArtifactPath, request.model_json); !s) {
     return std::unexpected(s.error());
   }
-  if (auto s = tracker.LogArtifact(request.run, kModelMetaArtifactPath,
-                                   MlmodelText(request.run.run_id));
+  if (auto s =
+          tracker.LogArtifact(request.run, kModelMetaArtifactPath, MlmodelText(request.run.run_id));
       !s) {
     return std::unexpected(s.error());
   }
@@ -108,7 +118,7 @@ Result<PublishResult> PublishModel(const PublishRequest& request, Tracker& track
   }
   auto champion = registry->GetByAlias(request.model_name, kChampionAlias);
   if (!champion) return std::unexpected(champion.error());
-  auto gate = DecideChampion(*champion, reader, *request.data, request.new_auc);
+  auto gate = DecideChampion(*champion, reader, *request.data, request.scores, request.gate);
   if (!gate) return std::unexpected(gate.error());
   out.gate = std::move(*gate);
 

@@ -47,7 +47,13 @@ bool InHoldout(std::string_view cursor, double holdout_fraction) {
 }
 
 void DatasetBuilder::Add(const FeedRecord& record) {
-  AddPayload(record.payload_json, InHoldout(record.cursor, options_.holdout_fraction));
+  if (options_.split == HoldoutSplit::kHash) {
+    AddPayload(record.payload_json, InHoldout(record.cursor, options_.holdout_fraction));
+    return;
+  }
+  const size_t before = rows_.size();
+  AddPayload(record.payload_json, false);
+  if (rows_.size() > before) rows_.back().by_order = true;
 }
 
 void DatasetBuilder::AddPayload(std::string_view payload_json, bool holdout) {
@@ -78,6 +84,18 @@ void DatasetBuilder::AddPayload(std::string_view payload_json, bool holdout) {
 }
 
 Dataset DatasetBuilder::Finish() {
+  // The newest round(fraction x n) of the rows added in feed order form the holdout.
+  int64_t ordered = 0;
+  for (const Row& row : rows_) ordered += row.by_order ? 1 : 0;
+  const double f = std::clamp(options_.holdout_fraction, 0.0, 1.0);
+  int64_t newest = std::llround(f * static_cast<double>(ordered));
+  for (auto it = rows_.rbegin(); it != rows_.rend() && newest > 0; ++it) {
+    if (!it->by_order) continue;
+    it->holdout = true;
+    --newest;
+    --stats_.train_rows;
+    ++stats_.holdout_rows;
+  }
   Dataset out;
   // Column of each first-appearance index once the names are sorted.
   std::vector<uint32_t> order(names_.size());

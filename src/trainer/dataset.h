@@ -10,10 +10,12 @@
 // is absent or anything else, and records whose payload is not a JSON object, are counted and
 // skipped.
 //
-// A record goes to the holdout when a 64-bit FNV-1a hash of its cursor, mixed by SplitMix64's
-// finaliser, falls below holdout_fraction of the hash range: the split depends only on the
-// cursor, so it is the same in every run, on every platform, and for every champion compared on
-// the same window.
+// The holdout is, by default, the newest records: the last round(holdout_fraction x n) of the n
+// usable records in feed order, so that a model is judged on the freshest data, as drift
+// demands. With HoldoutSplit::kHash a record goes to the holdout when a 64-bit FNV-1a hash of its
+// cursor, mixed by SplitMix64's finaliser, falls below holdout_fraction of the hash range. Either
+// split depends only on the records, so it is the same in every run and for every champion
+// compared on the same data.
 
 #include <cstdint>
 #include <string>
@@ -52,8 +54,11 @@ struct Dataset {
   DatasetStats stats;
 };
 
+enum class HoldoutSplit { kNewest, kHash };
+
 struct DatasetOptions {
   double holdout_fraction = 0.2;  // in [0, 1]
+  HoldoutSplit split = HoldoutSplit::kNewest;
 };
 
 // True when the record with this cursor belongs to the holdout for `holdout_fraction`.
@@ -65,7 +70,8 @@ class DatasetBuilder {
  public:
   explicit DatasetBuilder(DatasetOptions options = {}) : options_(options) {}
 
-  // Takes one record; never fails (unusable records are counted in the stats).
+  // Takes one record, in feed order; never fails (unusable records are counted in the stats).
+  // With kNewest the split is made by Finish, so stats() counts such rows as training until then.
   void Add(const FeedRecord& record);
   // Parses a payload the same way, with an explicit split decision (for tests and tools).
   void AddPayload(std::string_view payload_json, bool holdout);
@@ -80,6 +86,7 @@ class DatasetBuilder {
     std::vector<std::pair<uint32_t, float>> cells;  // (index into names_, value)
     float label = 0;
     bool holdout = false;
+    bool by_order = false;  // kNewest: Finish decides
   };
   DatasetOptions options_;
   DatasetStats stats_;

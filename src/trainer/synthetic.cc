@@ -141,6 +141,10 @@ Status ValidateSyntheticOptions(const SyntheticOptions& options) {
     return Fail(ErrorCode::kInvalidArgument,
                 "The drift must be between 0 and 1, got " + std::to_string(options.drift) + ".");
   }
+  if (!(options.label_noise >= 0.0 && options.label_noise <= 1.0)) {
+    return Fail(ErrorCode::kInvalidArgument, "The label noise must be between 0 and 1, got " +
+                                                 std::to_string(options.label_noise) + ".");
+  }
   if (!UsableMix(options.entity_mix)) {
     return Fail(ErrorCode::kInvalidArgument,
                 "The entity mix needs at least one named type with a finite, non-negative weight "
@@ -166,7 +170,11 @@ std::vector<SyntheticRecord> GenerateRecords(const SyntheticOptions& options) {
     SplitMix64 rng(Mix(options.seed, static_cast<uint64_t>(index)));
     const std::string& type = mix[rng.Pick(weights, total)].first;
     const Features f = DrawFeatures(rng, type, drift);
-    const int label = rng.Bernoulli(Sigmoid(Logit(f, drift))) ? 1 : 0;
+    int label = rng.Bernoulli(Sigmoid(Logit(f, drift))) ? 1 : 0;
+    if (options.label_noise > 0.0) {
+      SplitMix64 noise(Mix(options.seed ^ 0x6E6F6973654C424CULL, static_cast<uint64_t>(index)));
+      if (noise.Bernoulli(std::min(1.0, options.label_noise))) label = 1 - label;
+    }
     const bool drop_sightings = rng.Bernoulli(0.03);
     const bool drop_degree = rng.Bernoulli(0.05);
 

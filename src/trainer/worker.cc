@@ -1,6 +1,7 @@
 #include "trainer/worker.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <map>
 #include <optional>
@@ -107,6 +108,7 @@ class WorkerRun {
     out.metrics["auc"] = *auc;
     out.metrics["logloss"] = LogLoss(*scores, data->holdout.labels).value_or(0.0);
     out.metrics["accuracy"] = Accuracy(*scores, data->holdout.labels).value_or(0.0);
+    if (auto f1 = F1(*scores, data->holdout.labels)) out.metrics["f1"] = *f1;
     out.metrics["records"] = static_cast<double>(st.Used());
     out.metrics["train_records"] = static_cast<double>(st.train_rows);
     out.metrics["holdout_records"] = static_cast<double>(st.holdout_rows);
@@ -128,7 +130,8 @@ class WorkerRun {
       request.run = RunRef{s_.experiment_id, s_.run_id, ""};
       request.model_json = std::move(*model_json);
       request.data = &*data;
-      request.new_auc = *auc;
+      request.scores = *scores;
+      request.gate = s_.gate;
       auto published = PublishModel(request, *ctx_.tracker, ctx_.artifacts, ctx_.registry);
       if (!published) return std::unexpected(published.error());
       promoted = published->gate.promote;
@@ -136,18 +139,29 @@ class WorkerRun {
       if (!published->version.empty()) {
         gate = "Registered " + s_.model_id + " version " + published->version + ". " + gate;
       }
-      if (published->gate.champion_auc) {
-        out.metrics["champion_auc"] = *published->gate.champion_auc;
+      if (!published->version.empty()) {
+        char* end = nullptr;
+        const double v = std::strtod(published->version.c_str(), &end);
+        if (end && *end == '\0') out.metrics["model_version"] = v;
+      }
+      const std::string m(GateMetricName(s_.gate.metric));
+      if (published->gate.champion_value) {
+        out.metrics["champion_" + m] = *published->gate.champion_value;
+      }
+      if (const auto& c = published->gate.comparison) {
+        out.metrics[m + "_delta"] = c->delta;
+        out.metrics[m + "_delta_ci_low"] = c->ci_low;
+        out.metrics[m + "_delta_ci_high"] = c->ci_high;
       }
     }
-    out.metrics["champion_promoted"] = promoted ? 1.0 : 0.0;
+    out.metrics["promoted"] = promoted ? 1.0 : 0.0;
     out.message = "Trained on " + std::to_string(st.Used()) + " records with holdout AUC " +
                   Fixed(*auc) + ". " + gate;
     return out;
   }
 
   Result<Dataset> Load() {
-    DatasetBuilder builder(DatasetOptions{s_.holdout_fraction});
+    DatasetBuilder builder(DatasetOptions{s_.holdout_fraction, HoldoutSplit::kNewest});
     FeedFilter filter{s_.entity_types};
     auto scanned = ctx_.feed.Scan(filter, s_.window_after, s_.window_upto,
                                   [&](const FeedRecord& r) {

@@ -15,8 +15,18 @@
 //   DATA_WINDOW_START, DATA_WINDOW_END, RETRAINING_REASON      informational, shown in messages
 //   TRAINER_<PARAM>             trainer parameters; <PARAM> is lower-cased: TRAINER_NUM_ROUND=80
 //                               gives num_round=80. Known: num_round, max_depth, eta, seed,
-//                               nthread (see ParseTrainParams) and holdout_fraction (default
-//                               0.2, in (0, 1)); any other goes to XGBoost as is.
+//                               nthread (see ParseTrainParams) and holdout_fraction (the
+//                               fallback of RETRAINING_HOLDOUT_FRACTION); any other goes to
+//                               XGBoost as is.
+//   The champion gate (a model's `evaluation:` and `promotion:`; trainer/gate_stats.h):
+//   RETRAINING_HOLDOUT_FRACTION      the newest fraction of the records held out, in (0, 1);
+//                                    default TRAINER_HOLDOUT_FRACTION, then 0.2
+//   RETRAINING_MIN_HOLDOUT           smaller holdouts never promote (default 500)
+//   RETRAINING_PROMOTION_METRIC      auc | logloss | accuracy | f1 (default auc)
+//   RETRAINING_PROMOTION_MIN_DELTA   least improvement that promotes (default 0)
+//   RETRAINING_PROMOTION_CONFIDENCE  level of the bootstrap interval, in (0, 1) (default 0.95)
+//   RETRAINING_PROMOTION_RESAMPLES   bootstrap resamples, >= 1000 (default 1000)
+//   RETRAINING_PROMOTION_SEED        bootstrap seed (default 1)
 
 #include <cstdint>
 #include <map>
@@ -25,6 +35,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "trainer/gate_stats.h"
 #include "trainer/xgb_model.h"
 
 namespace retrain {
@@ -42,6 +53,7 @@ struct WorkerSettings {
   std::string experiment_id;
   std::string data_window_start, data_window_end, reason;
   double holdout_fraction = 0.2;
+  GateOptions gate;  // metric, min_delta, confidence, resamples, seed, min_holdout
   TrainParams train;
 };
 

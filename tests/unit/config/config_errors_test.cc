@@ -203,5 +203,49 @@ TEST(ConfigYamlTest, ExpandedValuesAreValidatedToo) {
   EXPECT_EQ(c->models[0].min_records, 7);
 }
 
+TEST(ConfigQualityTest, EvaluationAndPromotionAreReadAndChecked) {
+  auto c = ParseText(
+      "models:\n  - id: a\n    evaluation: {holdoutFraction: 0.3, minHoldout: 200}\n"
+      "    promotion: {metric: logloss, minDelta: 0.01, confidence: 0.9, resamples: 2000, "
+      "seed: 7}\n");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  const ModelSettings& m = c->models[0];
+  EXPECT_EQ(m.evaluation.holdout_fraction, std::optional<double>(0.3));
+  EXPECT_EQ(m.evaluation.min_holdout, 200);
+  EXPECT_EQ(m.promotion.metric, "logloss");
+  EXPECT_DOUBLE_EQ(m.promotion.min_delta, 0.01);
+  EXPECT_DOUBLE_EQ(m.promotion.confidence, 0.9);
+  EXPECT_EQ(m.promotion.resamples, 2000);
+  EXPECT_EQ(m.promotion.seed, 7u);
+  auto env = QualityWorkerEnv(m);
+  EXPECT_EQ(env.at("RETRAINING_HOLDOUT_FRACTION"), "0.3");
+  EXPECT_EQ(env.at("RETRAINING_PROMOTION_METRIC"), "logloss");
+  EXPECT_EQ(env.at("RETRAINING_PROMOTION_CONFIDENCE"), "0.9");
+  EXPECT_EQ(env.at("RETRAINING_MIN_HOLDOUT"), "200");
+
+  auto d = ParseText("models:\n  - id: a\n");
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->models[0].evaluation.min_holdout, 500);  // the defaults
+  EXPECT_EQ(d->models[0].promotion.metric, "auc");
+  EXPECT_FALSE(QualityWorkerEnv(d->models[0]).contains("RETRAINING_HOLDOUT_FRACTION"));
+
+  ExpectConfigError("models:\n  - id: a\n    promotion: {metric: rmse}\n",
+                    {"'models[0].promotion.metric'", "'rmse'", "auc", "f1"});
+  ExpectConfigError("models:\n  - id: a\n    promotion: {confidence: 1}\n",
+                    {"'models[0].promotion.confidence'", "between 0 and 1"});
+  ExpectConfigError("models:\n  - id: a\n    promotion: {minDelta: -0.1}\n",
+                    {"'models[0].promotion.minDelta'"});
+  ExpectConfigError("models:\n  - id: a\n    promotion: {resamples: 10}\n",
+                    {"'models[0].promotion.resamples'"});
+  ExpectConfigError("models:\n  - id: a\n    evaluation: {holdoutFraction: 0}\n",
+                    {"'models[0].evaluation.holdoutFraction'"});
+  ExpectConfigError("models:\n  - id: a\n    evaluation: {holdout: 0.2}\n",
+                    {"holdout", "holdoutFraction"});
+  ExpectConfigError(
+      "models:\n  - id: a\n    params: {holdout_fraction: '0.2'}\n"
+      "    evaluation: {holdoutFraction: 0.3}\n",
+      {"both set"});
+}
+
 }  // namespace
 }  // namespace retrain

@@ -148,5 +148,31 @@ TEST(SyntheticTest, ValidationNamesTheBadOption) {
   EXPECT_EQ(GenerateRecords(o).size(), 10u);
 }
 
+TEST(SyntheticTest, LabelNoiseFlipsLabelsAndKeepsEverythingElse) {
+  SyntheticOptions clean = Options(4000, 5);
+  SyntheticOptions noisy = clean;
+  noisy.label_noise = 0.3;
+  auto a = GenerateRecords(clean);
+  auto b = GenerateRecords(noisy);
+  ASSERT_EQ(a.size(), b.size());
+  int flipped = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto x = nlohmann::json::parse(a[i].payload_json);
+    auto y = nlohmann::json::parse(b[i].payload_json);
+    flipped += x["label"] != y["label"];
+    x.erase("label");
+    y.erase("label");
+    EXPECT_EQ(x, y) << i;
+    EXPECT_EQ(a[i].entity_type, b[i].entity_type);
+  }
+  EXPECT_GT(flipped, 1000);  // about 30% of 4000
+  EXPECT_LT(flipped, 1400);
+  EXPECT_EQ(GenerateRecords(noisy)[7].payload_json, b[7].payload_json);  // deterministic
+  noisy.label_noise = 1.5;
+  auto s = ValidateSyntheticOptions(noisy);
+  ASSERT_FALSE(s.has_value());
+  EXPECT_NE(s.error().message.find("label noise"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace retrain

@@ -79,5 +79,49 @@ TEST(SplitListTest, TrimsAndDropsEmptyItems) {
   EXPECT_EQ(SplitList("a, b ,c"), (std::vector<std::string>{"a", "b", "c"}));
 }
 
+TEST(WorkerSettingsTest, TheGateIsConfiguredByItsVariables) {
+  Environment env = Minimal();
+  auto d = ParseWorkerSettings(env);
+  ASSERT_TRUE(d.has_value()) << d.error().message;
+  EXPECT_EQ(d->gate.metric, GateMetric::kAuc);
+  EXPECT_EQ(d->gate.min_holdout, 500);
+  EXPECT_EQ(d->gate.resamples, 1000);
+  EXPECT_DOUBLE_EQ(d->holdout_fraction, 0.2);
+
+  env["RETRAINING_PROMOTION_METRIC"] = "f1";
+  env["RETRAINING_PROMOTION_MIN_DELTA"] = "0.02";
+  env["RETRAINING_PROMOTION_CONFIDENCE"] = "0.99";
+  env["RETRAINING_PROMOTION_RESAMPLES"] = "5000";
+  env["RETRAINING_PROMOTION_SEED"] = "9";
+  env["RETRAINING_MIN_HOLDOUT"] = "50";
+  env["TRAINER_HOLDOUT_FRACTION"] = "0.1";
+  env["RETRAINING_HOLDOUT_FRACTION"] = "0.25";  // wins over the trainer parameter
+  auto s = ParseWorkerSettings(env);
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_EQ(s->gate.metric, GateMetric::kF1);
+  EXPECT_DOUBLE_EQ(s->gate.min_delta, 0.02);
+  EXPECT_DOUBLE_EQ(s->gate.confidence, 0.99);
+  EXPECT_EQ(s->gate.resamples, 5000);
+  EXPECT_EQ(s->gate.seed, 9u);
+  EXPECT_EQ(s->gate.min_holdout, 50);
+  EXPECT_DOUBLE_EQ(s->holdout_fraction, 0.25);
+
+  for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"RETRAINING_PROMOTION_METRIC", "rmse"},
+           {"RETRAINING_PROMOTION_MIN_DELTA", "-1"},
+           {"RETRAINING_PROMOTION_CONFIDENCE", "1.5"},
+           {"RETRAINING_PROMOTION_RESAMPLES", "999"},
+           {"RETRAINING_PROMOTION_SEED", "x"},
+           {"RETRAINING_MIN_HOLDOUT", "-5"},
+           {"RETRAINING_HOLDOUT_FRACTION", "0"}}) {
+    Environment bad = Minimal();
+    bad[name] = value;
+    auto r = ParseWorkerSettings(bad);
+    ASSERT_FALSE(r.has_value()) << name << "=" << value;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.error().message.find(name), std::string::npos) << r.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace retrain

@@ -35,7 +35,9 @@ class WorkerTest : public ::testing::Test {
             {"RETRAINING_ENTITY_TYPES", ""},
             {"MLFLOW_RUN_ID", run_id},
             {"MLFLOW_EXPERIMENT_ID", "1"},
-            {"RETRAINING_REASON", "unit test"}};
+            {"RETRAINING_REASON", "unit test"},
+            // 600 of 2000 records held out: enough evidence for the gate (minHoldout 500).
+            {"RETRAINING_HOLDOUT_FRACTION", "0.3"}};
   }
 
   int Run(Environment env, bool with_tracking = true) {
@@ -85,7 +87,7 @@ TEST_F(WorkerTest, TrainsEvaluatesRegistersAndPromotesTheFirstModel) {
   EXPECT_EQ(m["train_records"].get<int>() + m["holdout_records"].get<int>(), 2000);
   EXPECT_EQ(m["skipped_records"], 0);
   EXPECT_EQ(m["features"], 8);
-  EXPECT_EQ(m["champion_promoted"], 1);
+  EXPECT_EQ(m["promoted"], 1);
   EXPECT_FALSE(m.contains("champion_auc"));
   EXPECT_NE(done["message"].get<std::string>().find("no champion yet"), std::string::npos);
 
@@ -107,7 +109,7 @@ TEST_F(WorkerTest, ChampionWithoutAReadableModelIsReplaced) {
   ASSERT_TRUE(registry.CreateVersion("threat-scorer", "runs:/ghost/model", "ghost").has_value());
   ASSERT_TRUE(registry.SetAlias("threat-scorer", "champion", "1").has_value());
   ASSERT_EQ(Run(Env("run-1")), 0) << sink.bodies.back();
-  EXPECT_EQ(Last()["metrics"]["champion_promoted"], 1);
+  EXPECT_EQ(Last()["metrics"]["promoted"], 1);
   EXPECT_NE(Last()["message"].get<std::string>().find("has no model/model.json"),
             std::string::npos)
       << Last()["message"];
@@ -148,10 +150,10 @@ TEST_F(WorkerTest, WeakerModelIsRegisteredButDoesNotTakeTheChampion) {
   weak["TRAINER_MAX_DEPTH"] = "1";
   ASSERT_EQ(Run(weak), 0) << sink.bodies.back();
   const json done = Last();
-  EXPECT_EQ(done["metrics"]["champion_promoted"], 0);
+  EXPECT_EQ(done["metrics"]["promoted"], 0);
   ASSERT_TRUE(done["metrics"].contains("champion_auc"));
   EXPECT_GT(done["metrics"]["champion_auc"].get<double>(), done["metrics"]["auc"].get<double>());
-  EXPECT_NE(done["message"].get<std::string>().find("Kept the current champion"),
+  EXPECT_NE(done["message"].get<std::string>().find("Kept the champion"),
             std::string::npos)
       << done["message"];
   EXPECT_EQ(registry.models.at("threat-scorer").size(), 2u);
@@ -166,16 +168,16 @@ TEST_F(WorkerTest, StrongerModelTakesTheChampion) {
   ASSERT_EQ(Champion(), "1");
   ASSERT_EQ(Run(Env("run-2")), 0) << sink.bodies.back();
   const json done = Last();
-  EXPECT_EQ(done["metrics"]["champion_promoted"], 1);
+  EXPECT_EQ(done["metrics"]["promoted"], 1);
   EXPECT_LT(done["metrics"]["champion_auc"].get<double>(), done["metrics"]["auc"].get<double>());
-  EXPECT_NE(done["message"].get<std::string>().find("beats the champion's"), std::string::npos);
+  EXPECT_NE(done["message"].get<std::string>().find("the interval lies above 0"), std::string::npos);
   EXPECT_EQ(Champion(), "2");
 }
 
 TEST_F(WorkerTest, ATieKeepsTheChampion) {
   ASSERT_EQ(Run(Env("run-1")), 0);
   ASSERT_EQ(Run(Env("run-2")), 0);  // same data, same parameters: the same AUC
-  EXPECT_EQ(Last()["metrics"]["champion_promoted"], 0);
+  EXPECT_EQ(Last()["metrics"]["promoted"], 0);
   EXPECT_EQ(Last()["metrics"]["champion_auc"], Last()["metrics"]["auc"]);
   EXPECT_EQ(Champion(), "1");
 }
@@ -193,7 +195,7 @@ TEST_F(WorkerTest, ChangedFeatureSetPromotesAndSaysSo) {
   ASSERT_EQ(Champion(), "1");
 
   ASSERT_EQ(Run(Env("run-2")), 0) << sink.bodies.back();
-  EXPECT_EQ(Last()["metrics"]["champion_promoted"], 1);
+  EXPECT_EQ(Last()["metrics"]["promoted"], 1);
   EXPECT_NE(Last()["message"].get<std::string>().find("different feature set"), std::string::npos);
   EXPECT_EQ(Champion(), "2");
 }
@@ -248,7 +250,7 @@ TEST_F(WorkerTest, UndeliverableProgressIsToleratedButCompletionIsNot) {
 
 TEST_F(WorkerTest, WithoutTrackingStillTrainsAndReports) {
   ASSERT_EQ(Run(Env("run-1"), /*with_tracking=*/false), 0);
-  EXPECT_EQ(Last()["metrics"]["champion_promoted"], 0);
+  EXPECT_EQ(Last()["metrics"]["promoted"], 0);
   EXPECT_NE(Last()["message"].get<std::string>().find("No tracker"), std::string::npos);
 }
 
@@ -269,6 +271,94 @@ TEST_F(WorkerTest, BadEnvironmentAndFeedErrorsAreReportedAsFailures) {
   ASSERT_EQ(Run(Env("run-1")), 1);
   EXPECT_NE(Last()["error"].get<std::string>().find("Reading the feed window failed"),
             std::string::npos);
+}
+
+// The gate on provoked challengers (issue: "a retrain must never make the production model
+// worse"): a challenger trained on labels flipped with probability 0.45 is kept out, with the
+// interval in the final sentence and the gate's metrics in the event.
+TEST_F(WorkerTest, AChallengerTrainedOnNoisyLabelsDoesNotReplaceTheChampion) {
+  ASSERT_EQ(Run(Env("run-1")), 0) << sink.bodies.back();
+  ASSERT_EQ(Champion(), "1");
+  // The same records, but the first 1400 (the training part) with noisy labels; the newest 600
+  // (the holdout) are clean.
+  FakeFeed noisy;
+  SyntheticOptions o;
+  o.count = 1400;
+  o.seed = 17;
+  o.label_noise = 0.45;
+  noisy.AppendSynthetic(o);
+  o.label_noise = 0;
+  o.start_index = 1400;
+  o.count = 600;
+  noisy.AppendSynthetic(o);
+  FakeFeed clean = std::move(feed);
+  feed = std::move(noisy);
+  ASSERT_EQ(Run(Env("run-2")), 0) << sink.bodies.back();
+  feed = std::move(clean);
+  const json done = Last();
+  const json& m = done["metrics"];
+  EXPECT_EQ(m["promoted"], 0) << done.dump();
+  EXPECT_EQ(m["model_version"], 2);
+  ASSERT_TRUE(m.contains("auc_delta") && m.contains("auc_delta_ci_low") &&
+              m.contains("auc_delta_ci_high"))
+      << done.dump();
+  EXPECT_LT(m["auc_delta"].get<double>(), 0);
+  EXPECT_LE(m["auc_delta_ci_low"].get<double>(), m["auc_delta"].get<double>());
+  EXPECT_GE(m["auc_delta_ci_high"].get<double>(), m["auc_delta"].get<double>());
+  EXPECT_LT(m["auc_delta_ci_low"].get<double>(), 0);
+  EXPECT_GT(m["champion_auc"].get<double>(), m["auc"].get<double>());
+  const std::string msg = done["message"];
+  EXPECT_NE(msg.find("Kept the champion"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("95% CI ["), std::string::npos) << msg;
+  EXPECT_EQ(Champion(), "1");
+}
+
+TEST_F(WorkerTest, ASmallHoldoutNeverPromotes) {
+  Environment weak = Env("run-1");
+  weak["TRAINER_NUM_ROUND"] = "1";
+  weak["TRAINER_MAX_DEPTH"] = "1";
+  ASSERT_EQ(Run(weak), 0);
+  ASSERT_EQ(Champion(), "1");
+  Environment strong = Env("run-2");
+  strong["RETRAINING_HOLDOUT_FRACTION"] = "0.2";  // 400 rows, under minHoldout 500
+  ASSERT_EQ(Run(strong), 0) << sink.bodies.back();
+  const json done = Last();
+  EXPECT_EQ(done["metrics"]["holdout_records"], 400);
+  EXPECT_EQ(done["metrics"]["promoted"], 0);
+  EXPECT_NE(done["message"].get<std::string>().find("fewer than evaluation.minHoldout (500)"),
+            std::string::npos)
+      << done["message"];
+  EXPECT_EQ(Champion(), "1");
+  // With minHoldout lowered, the same evidence promotes the clearly better model.
+  strong = Env("run-3");
+  strong["RETRAINING_HOLDOUT_FRACTION"] = "0.2";
+  strong["RETRAINING_MIN_HOLDOUT"] = "300";
+  ASSERT_EQ(Run(strong), 0) << sink.bodies.back();
+  EXPECT_EQ(Last()["metrics"]["promoted"], 1) << Last().dump();
+  EXPECT_EQ(Champion(), "3");
+}
+
+TEST_F(WorkerTest, TheHoldoutIsTheNewestRecords) {
+  ASSERT_EQ(Run(Env("run-1")), 0) << sink.bodies.back();
+  EXPECT_EQ(Last()["metrics"]["holdout_records"], 600);
+  EXPECT_EQ(Last()["metrics"]["train_records"], 1400);
+}
+
+TEST_F(WorkerTest, TheGateMetricIsSelectable) {
+  Environment weak = Env("run-1");
+  weak["TRAINER_NUM_ROUND"] = "1";
+  weak["TRAINER_MAX_DEPTH"] = "1";
+  ASSERT_EQ(Run(weak), 0);
+  Environment strong = Env("run-2");
+  strong["RETRAINING_PROMOTION_METRIC"] = "logloss";
+  ASSERT_EQ(Run(strong), 0) << sink.bodies.back();
+  const json done = Last();
+  const json& m = done["metrics"];
+  ASSERT_TRUE(m.contains("champion_logloss")) << done.dump();
+  // Oriented so that positive means better: the champion's logloss minus the challenger's.
+  EXPECT_NEAR(m["logloss_delta"].get<double>(),
+              m["champion_logloss"].get<double>() - m["logloss"].get<double>(), 1e-9);
+  EXPECT_EQ(m["promoted"], 1) << done.dump();
 }
 
 }  // namespace
