@@ -113,9 +113,9 @@ test('the docs explorer lists the schema', async () => {
   await screenshot('docs-query');
   await explorer.locator('.graphiql-doc-explorer-back').click();
   await explorer.locator('a.graphiql-doc-explorer-type-name', { hasText: /^Mutation$/ }).click();
-  await explorer.locator('a.graphiql-doc-explorer-field-name', { hasText: 'cancelMLRetraining' }).waitFor();
+  await explorer.locator('a.graphiql-doc-explorer-field-name', { hasText: 'rollbackMLModel' }).waitFor();
   assert.deepEqual(await explorer.locator('a.graphiql-doc-explorer-field-name').allTextContents(),
-                   ['triggerMLRetraining', 'cancelMLRetraining']);
+                   ['triggerMLRetraining', 'cancelMLRetraining', 'promoteMLModel', 'rollbackMLModel']);
   await screenshot('docs-mutation');
 });
 
