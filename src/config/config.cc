@@ -227,6 +227,42 @@ void ParseListen(const std::string& key, const std::string& value, ServerConfig*
   server->port = static_cast<uint16_t>(port);
 }
 
+void ParseTraining(const Block& model, const std::string& path, Ctx& ctx, ModelSettings* m) {
+  const std::vector<std::string> policies = {"window", "cumulative", "lookback"};
+  YAML::Node node = model.Child("training");
+  if (!node || node.IsNull()) return;
+  if (node.IsScalar()) {  // training: cumulative
+    model.ReadEnum("training", policies, &m->training.policy);
+  } else {
+    Block b(node, path + ".training", ctx);
+    b.ReadEnum("policy", policies, &m->training.policy);
+    if (b.Str("lookback")) {
+      int64_t ms = 0;
+      b.ReadDuration("lookback", &ms);
+      m->training.lookback_ms = ms;
+    }
+    if (b.Str("maxRecords")) {
+      int64_t n = 0;
+      b.ReadInt("maxRecords", 1, 1'000'000'000'000, &n);
+      m->training.max_records = n;
+    }
+    b.RejectUnknown({"policy", "lookback", "maxRecords"});
+  }
+  const TrainingPolicy& t = m->training;
+  if (t.policy == "window" && (t.lookback_ms || t.max_records)) {
+    throw ConfigError{"config: '" + path + ".training' has policy window, which trains on the "
+                      "window alone; lookback and maxRecords need policy cumulative or lookback"};
+  }
+  if (t.policy == "cumulative" && t.lookback_ms) {
+    throw ConfigError{"config: '" + path + ".training.lookback' needs policy lookback "
+                      "(cumulative reads from the feed start)"};
+  }
+  if (t.policy == "lookback" && !t.lookback_ms && !t.max_records) {
+    throw ConfigError{"config: '" + path + ".training' has policy lookback without lookback or "
+                      "maxRecords; give one (e.g. lookback: 30d) or both"};
+  }
+}
+
 void ParseEvaluation(const Block& model, const std::string& path, Ctx& ctx, ModelSettings* m) {
   Block b(model.Child("evaluation"), path + ".evaluation", ctx);
   double fraction = 0;
@@ -289,6 +325,7 @@ ModelSettings ParseModel(const YAML::Node& node, size_t index, Ctx& ctx) {
     m.schedule = *s;
   }
   m.params = b.StrMap("params");
+  ParseTraining(b, path, ctx, &m);
   ParseEvaluation(b, path, ctx, &m);
   ParsePromotion(b, path, ctx, &m);
   if (m.evaluation.holdout_fraction && m.params.count("holdout_fraction")) {
@@ -297,7 +334,7 @@ ModelSettings ParseModel(const YAML::Node& node, size_t index, Ctx& ctx) {
                       "evaluation.holdoutFraction"};
   }
   b.RejectUnknown({"id", "minRecords", "entityTypes", "command", "image", "timeout",
-                   "maxAttempts", "maxWait", "cooldown", "schedule", "params", "evaluation",
+                   "maxAttempts", "maxWait", "cooldown", "schedule", "params", "training", "evaluation",
                    "promotion"});
   return m;
 }

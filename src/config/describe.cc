@@ -90,6 +90,11 @@ std::string Describe(const Config& c) {
     p.Line(k + ".maxWait", m.max_wait_ms ? FormatDuration(*m.max_wait_ms) : "off");
     p.Line(k + ".cooldown", FormatDuration(m.cooldown_ms));
     p.Line(k + ".schedule", m.schedule.value_or("off"));
+    p.Line(k + ".training.policy", m.training.policy);
+    if (m.training.lookback_ms) p.Line(k + ".training.lookback", FormatDuration(*m.training.lookback_ms));
+    if (m.training.max_records) {
+      p.Line(k + ".training.maxRecords", std::to_string(*m.training.max_records));
+    }
     const auto fraction = m.params.find("holdout_fraction");
     p.Line(k + ".evaluation.holdoutFraction",
            m.evaluation.holdout_fraction ? Number(*m.evaluation.holdout_fraction)

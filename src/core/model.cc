@@ -24,6 +24,13 @@ std::map<std::string, std::string> QualityWorkerEnv(const ModelSettings& model) 
   env["RETRAINING_PROMOTION_CONFIDENCE"] = Shortest(model.promotion.confidence);
   env["RETRAINING_PROMOTION_RESAMPLES"] = std::to_string(model.promotion.resamples);
   env["RETRAINING_PROMOTION_SEED"] = std::to_string(model.promotion.seed);
+  env["RETRAINING_TRAINING_POLICY"] = model.training.policy;
+  if (model.training.lookback_ms) {
+    env["RETRAINING_TRAINING_LOOKBACK_MS"] = std::to_string(*model.training.lookback_ms);
+  }
+  if (model.training.max_records) {
+    env["RETRAINING_TRAINING_MAX_RECORDS"] = std::to_string(*model.training.max_records);
+  }
   return env;
 }
 

@@ -28,6 +28,19 @@ struct PromotionSettings {
   uint64_t seed = 1;           // seed of the bootstrap
 };
 
+// What a job's worker trains on (`training:` of a model). The trigger window decides *when* a job
+// runs and is never changed by this; the training range is what the worker reads, ending at the
+// window's end:
+//   window      the window alone
+//   cumulative  every record from the feed start (at most max_records, the newest)
+//   lookback    the records that landed at most lookback_ms before the window's end and/or the
+//               newest max_records
+struct TrainingPolicy {
+  std::string policy = "window";  // window | cumulative | lookback
+  std::optional<int64_t> lookback_ms;
+  std::optional<int64_t> max_records;
+};
+
 struct ModelSettings {
   std::string id;
   int64_t min_records = 50;
@@ -44,6 +57,7 @@ struct ModelSettings {
   std::optional<std::string> schedule;    // cron: fire at these times when data is unseen
   // Free-form trainer parameters passed to the worker as TRAINER_<KEY> variables.
   std::map<std::string, std::string> params;
+  TrainingPolicy training;
   EvaluationSettings evaluation;
   PromotionSettings promotion;
 };
@@ -59,6 +73,8 @@ inline const ModelSettings* FindModel(const std::vector<ModelSettings>& models, 
 // section 7): RETRAINING_MIN_HOLDOUT, RETRAINING_PROMOTION_METRIC, RETRAINING_PROMOTION_MIN_DELTA,
 // RETRAINING_PROMOTION_CONFIDENCE, RETRAINING_PROMOTION_RESAMPLES, RETRAINING_PROMOTION_SEED
 // always, and RETRAINING_HOLDOUT_FRACTION when evaluation.holdoutFraction is set. Numbers are
+// written in their shortest round-trip form; and RETRAINING_TRAINING_POLICY with
+// RETRAINING_TRAINING_LOOKBACK_MS / RETRAINING_TRAINING_MAX_RECORDS when set. Numbers are
 // written in their shortest round-trip form ("0.95", not "0.9499999..."). Thread-safe.
 std::map<std::string, std::string> QualityWorkerEnv(const ModelSettings& model);
 

@@ -81,6 +81,13 @@ void DatasetBuilder::AddPayload(std::string_view payload_json, bool holdout) {
   if (label == 1) ++stats_.positives;
   ++(holdout ? stats_.holdout_rows : stats_.train_rows);
   rows_.push_back(std::move(row));
+  if (options_.max_rows > 0 && static_cast<int64_t>(rows_.size()) > options_.max_rows) {
+    const Row& oldest = rows_.front();
+    --(oldest.holdout ? stats_.holdout_rows : stats_.train_rows);
+    if (oldest.label == 1.0f) --stats_.positives;
+    ++stats_.dropped_by_limit;
+    rows_.pop_front();
+  }
 }
 
 Dataset DatasetBuilder::Finish() {

@@ -18,6 +18,7 @@
 // compared on the same data.
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -43,6 +44,7 @@ struct DatasetStats {
   int64_t train_rows = 0;
   int64_t holdout_rows = 0;
   int64_t positives = 0;           // rows with label 1 (train and holdout)
+  int64_t dropped_by_limit = 0;    // older usable rows left out by DatasetOptions::max_rows
   int64_t Used() const { return train_rows + holdout_rows; }
   int64_t Skipped() const { return skipped_no_label + skipped_bad_payload; }
 };
@@ -59,6 +61,9 @@ enum class HoldoutSplit { kNewest, kHash };
 struct DatasetOptions {
   double holdout_fraction = 0.2;  // in [0, 1]
   HoldoutSplit split = HoldoutSplit::kNewest;
+  // Keep at most this many usable rows, the newest (0 = all): bounds memory for long training
+  // ranges. Rows dropped this way leave the stats' train_rows.
+  int64_t max_rows = 0;
 };
 
 // True when the record with this cursor belongs to the holdout for `holdout_fraction`.
@@ -92,7 +97,7 @@ class DatasetBuilder {
   DatasetStats stats_;
   std::vector<std::string> names_;  // feature names in order of first appearance
   std::unordered_map<std::string, uint32_t> index_;  // name -> position in names_
-  std::vector<Row> rows_;
+  std::deque<Row> rows_;
 };
 
 }  // namespace retrain

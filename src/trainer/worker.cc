@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/time.h"
 #include "trainer/champion_gate.h"
 #include "trainer/dataset.h"
 #include "trainer/metrics.h"
@@ -110,6 +111,8 @@ class WorkerRun {
     out.metrics["accuracy"] = Accuracy(*scores, data->holdout.labels).value_or(0.0);
     if (auto f1 = F1(*scores, data->holdout.labels)) out.metrics["f1"] = *f1;
     out.metrics["records"] = static_cast<double>(st.Used());
+    out.metrics["training_records"] = static_cast<double>(st.Used());
+    out.metrics["window_records"] = static_cast<double>(window_records_);
     out.metrics["train_records"] = static_cast<double>(st.train_rows);
     out.metrics["holdout_records"] = static_cast<double>(st.holdout_rows);
     out.metrics["skipped_records"] = static_cast<double>(st.Skipped());
@@ -161,8 +164,34 @@ class WorkerRun {
   }
 
   Result<Dataset> Load() {
-    DatasetBuilder builder(DatasetOptions{s_.holdout_fraction, HoldoutSplit::kNewest});
+    DatasetOptions options{s_.holdout_fraction, HoldoutSplit::kNewest};
+    options.max_rows = s_.training_max_records.value_or(0);
+    DatasetBuilder builder(options);
     FeedFilter filter{s_.entity_types};
+    // The training range before the window (cumulative, lookback), in feed order, then the
+    // window itself, whose count is checked against the orchestrator's.
+    if (s_.training_policy != "window" && !s_.window_after.empty()) {
+      std::optional<int64_t> since;
+      if (s_.training_lookback_ms) {
+        auto end = ParseRfc3339(s_.data_window_end);
+        if (!end) {
+          return Fail(ErrorCode::kInvalidArgument,
+                      "A lookback training range needs DATA_WINDOW_END, which is \"" +
+                          s_.data_window_end + "\".");
+        }
+        since = *end - *s_.training_lookback_ms;
+      }
+      auto history = ctx_.feed.Scan(filter, "", s_.window_after, [&](const FeedRecord& r) {
+        if (!since || r.landed_at_ms >= *since) builder.Add(r);
+        return true;
+      });
+      if (!history) {
+        Error e = history.error();
+        e.message = "Reading the training range before the window failed: " + e.message;
+        return std::unexpected(std::move(e));
+      }
+    }
+    const int64_t before = builder.stats().records_read;
     auto scanned = ctx_.feed.Scan(filter, s_.window_after, s_.window_upto,
                                   [&](const FeedRecord& r) {
                                     builder.Add(r);
@@ -173,7 +202,7 @@ class WorkerRun {
       e.message = "Reading the feed window failed: " + e.message;
       return std::unexpected(std::move(e));
     }
-    const int64_t read = builder.stats().records_read;
+    const int64_t read = builder.stats().records_read - before;
     if (s_.expected_records && *s_.expected_records != read) {
       return Fail(ErrorCode::kFailedPrecondition,
                   "The feed window holds " + std::to_string(read) +
@@ -183,9 +212,10 @@ class WorkerRun {
     }
     if (builder.stats().Used() == 0) {
       return Fail(ErrorCode::kFailedPrecondition,
-                  "None of the " + std::to_string(read) +
-                      " records in the window has a valid 0/1 label.");
+                  "None of the " + std::to_string(builder.stats().records_read) +
+                      " records read has a valid 0/1 label.");
     }
+    window_records_ = read;
     return builder.Finish();
   }
 
@@ -241,6 +271,7 @@ class WorkerRun {
 
   const WorkerContext& ctx_;
   WorkerSettings s_;
+  int64_t window_records_ = 0;  // records read from the trigger window itself
   bool job_ended_ = false;
 };
 

@@ -166,6 +166,23 @@ Result<WorkerSettings> ParseWorkerSettings(const Environment& env) {
     return std::unexpected(st.error());
   }
   if (auto st = ReadGate(env, &s); !st) return std::unexpected(st.error());
+  if (std::string p = Trim(Get(env, "RETRAINING_TRAINING_POLICY")); !p.empty()) {
+    if (p != "window" && p != "cumulative" && p != "lookback") {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "RETRAINING_TRAINING_POLICY=\"" + p +
+                      "\" is invalid: expected window, cumulative or lookback.");
+    }
+    s.training_policy = p;
+  }
+  for (auto [name, out] : {std::pair{"RETRAINING_TRAINING_LOOKBACK_MS", &s.training_lookback_ms},
+                           std::pair{"RETRAINING_TRAINING_MAX_RECORDS", &s.training_max_records}}) {
+    if (Trim(Get(env, name)).empty()) continue;
+    int64_t v = 0;
+    if (auto st = ReadInteger(env, name, 1, std::numeric_limits<int64_t>::max(), &v); !st) {
+      return std::unexpected(st.error());
+    }
+    *out = v;
+  }
   auto train = ParseTrainParams(params);
   if (!train) return std::unexpected(train.error());
   s.train = std::move(*train);

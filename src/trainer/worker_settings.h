@@ -27,6 +27,11 @@
 //   RETRAINING_PROMOTION_CONFIDENCE  level of the bootstrap interval, in (0, 1) (default 0.95)
 //   RETRAINING_PROMOTION_RESAMPLES   bootstrap resamples, >= 1000 (default 1000)
 //   RETRAINING_PROMOTION_SEED        bootstrap seed (default 1)
+//   The training range (a model's `training:`; core/model.h TrainingPolicy):
+//   RETRAINING_TRAINING_POLICY       window (default) | cumulative | lookback
+//   RETRAINING_TRAINING_LOOKBACK_MS  lookback: records landed at most this long before
+//                                    DATA_WINDOW_END
+//   RETRAINING_TRAINING_MAX_RECORDS  at most this many records, the newest
 
 #include <cstdint>
 #include <map>
@@ -53,7 +58,10 @@ struct WorkerSettings {
   std::string experiment_id;
   std::string data_window_start, data_window_end, reason;
   double holdout_fraction = 0.2;
-  GateOptions gate;  // metric, min_delta, confidence, resamples, seed, min_holdout
+  GateOptions gate;
+  std::string training_policy = "window";
+  std::optional<int64_t> training_lookback_ms;
+  std::optional<int64_t> training_max_records;  // metric, min_delta, confidence, resamples, seed, min_holdout
   TrainParams train;
 };
 

@@ -247,5 +247,33 @@ TEST(ConfigQualityTest, EvaluationAndPromotionAreReadAndChecked) {
       {"both set"});
 }
 
+TEST(ConfigQualityTest, TrainingPolicies) {
+  auto c = ParseText(
+      "models:\n  - id: a\n    training: cumulative\n"
+      "  - id: b\n    training: {policy: lookback, lookback: 30d, maxRecords: 100000}\n");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->models[0].training.policy, "cumulative");
+  EXPECT_EQ(c->models[1].training.policy, "lookback");
+  EXPECT_EQ(c->models[1].training.lookback_ms, std::optional<int64_t>(30LL * 86'400'000));
+  EXPECT_EQ(c->models[1].training.max_records, std::optional<int64_t>(100000));
+  auto env = QualityWorkerEnv(c->models[1]);
+  EXPECT_EQ(env.at("RETRAINING_TRAINING_POLICY"), "lookback");
+  EXPECT_EQ(env.at("RETRAINING_TRAINING_LOOKBACK_MS"), "2592000000");
+  EXPECT_EQ(env.at("RETRAINING_TRAINING_MAX_RECORDS"), "100000");
+  auto d = ParseText("models:\n  - id: a\n");
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->models[0].training.policy, "window");
+  ExpectConfigError("models:\n  - id: a\n    training: everything\n",
+                    {"'models[0].training'", "'everything'"});
+  ExpectConfigError("models:\n  - id: a\n    training: {policy: lookback}\n",
+                    {"without lookback or maxRecords"});
+  ExpectConfigError("models:\n  - id: a\n    training: {maxRecords: 10}\n",
+                    {"policy window"});
+  ExpectConfigError("models:\n  - id: a\n    training: {policy: cumulative, lookback: 1d}\n",
+                    {"needs policy lookback"});
+  ExpectConfigError("models:\n  - id: a\n    training: {policy: lookback, lookback: soon}\n",
+                    {"'models[0].training.lookback'", "duration"});
+}
+
 }  // namespace
 }  // namespace retrain

@@ -361,5 +361,37 @@ TEST_F(WorkerTest, TheGateMetricIsSelectable) {
   EXPECT_EQ(m["promoted"], 1) << done.dump();
 }
 
+// Training policies: the trigger window stays (after, upto]; what the worker trains on is the
+// range ending at the window's end.
+TEST_F(WorkerTest, TrainingPoliciesChooseTheRangeEndingAtTheWindow) {
+  auto run = [&](const std::string& id, std::map<std::string, std::string> extra) {
+    Environment env = Env(id, 500);
+    env["RETRAINING_WINDOW_AFTER"] = testing::CursorOf(1500);
+    env["RETRAINING_WINDOW_UPTO"] = testing::CursorOf(2000);
+    for (auto& [k, v] : extra) env[k] = v;
+    EXPECT_EQ(Run(env), 0) << sink.bodies.back();
+    return Last()["metrics"];
+  };
+  json window = run("run-1", {});
+  EXPECT_EQ(window["training_records"], 500);
+  EXPECT_EQ(window["window_records"], 500);
+  json all = run("run-2", {{"RETRAINING_TRAINING_POLICY", "cumulative"}});
+  EXPECT_EQ(all["training_records"], 2000);
+  EXPECT_EQ(all["window_records"], 500);  // the count check still applies to the window
+  EXPECT_EQ(all["holdout_records"], 600);
+  json capped = run("run-3", {{"RETRAINING_TRAINING_POLICY", "cumulative"},
+                              {"RETRAINING_TRAINING_MAX_RECORDS", "1200"}});
+  EXPECT_EQ(capped["training_records"], 1200);
+  // FakeFeed records land 1 ms apart; the window's last landed at +2000 ms.
+  json recent = run("run-4", {{"RETRAINING_TRAINING_POLICY", "lookback"},
+                              {"RETRAINING_TRAINING_LOOKBACK_MS", "899"},
+                              {"DATA_WINDOW_END", FormatRfc3339(1'700'000'002'000)}});
+  EXPECT_EQ(recent["training_records"], 900);
+  Environment bad = Env("run-5", 500);
+  bad["RETRAINING_TRAINING_POLICY"] = "everything";
+  EXPECT_EQ(Run(bad), 1);
+  EXPECT_NE(sink.bodies.back().find("RETRAINING_TRAINING_POLICY"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace retrain
