@@ -9,25 +9,13 @@
 #include "api/graphql_internal.h"
 #include "api/json_views.h"
 #include "graphql/graphql.h"
+#include "core/strings.h"
 
 namespace retrain {
 namespace {
 
 constexpr char kJson[] = "application/json; charset=utf-8";
 constexpr char kGraphqlResponseJson[] = "application/graphql-response+json; charset=utf-8";
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return "";
-  size_t e = s.find_last_not_of(" \t");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 // The q value the Accept header gives `type` ("text/html"); wildcards count for `type` only
 // when `wildcards` is set. 0 when not acceptable; -1 when the header does not mention it.
@@ -39,12 +27,12 @@ double AcceptQuality(const std::string& accept, std::string_view type, bool wild
     std::string_view item = rest.substr(0, comma);
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     size_t semi = item.find(';');
-    std::string media = Lower(Trim(item.substr(0, semi)));
+    std::string media = AsciiLower(Trim(item.substr(0, semi)));
     double q = 1.0;
     while (semi != std::string_view::npos) {
       item = item.substr(semi + 1);
       semi = item.find(';');
-      std::string p = Lower(Trim(item.substr(0, semi)));
+      std::string p = AsciiLower(Trim(item.substr(0, semi)));
       if (p.starts_with("q=")) q = std::strtod(p.c_str() + 2, nullptr);
     }
     bool match = media == type;
@@ -76,7 +64,7 @@ bool WantsHtml(const Request& r) {
 }
 
 bool IsJsonContentType(const std::string& ct) {
-  std::string base = Lower(Trim(ct.substr(0, ct.find(';'))));
+  std::string base = AsciiLower(Trim(ct.substr(0, ct.find(';'))));
   return base == "application/json" ||
          (base.starts_with("application/") && base.ends_with("+json"));
 }

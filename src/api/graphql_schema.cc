@@ -11,6 +11,7 @@
 #include "auth/tokens.h"
 #include "core/time.h"
 #include "graphql/error.h"
+#include "core/strings.h"
 
 namespace retrain {
 namespace {
@@ -152,18 +153,6 @@ type Mutation {
 }
 )graphql";
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 Value OptString(const std::optional<std::string>& s) { return s ? Value(*s) : Value(); }
 Value OptTime(const std::optional<int64_t>& ms) { return ms ? Value(FormatRfc3339(*ms)) : Value(); }
 Value OptNumber(const std::optional<double>& d) { return d ? Value(*d) : Value(); }
@@ -185,7 +174,7 @@ Value JobValue(const Job& j) {
   Value v = Value::EmptyObject();
   v.Set("id", j.id);
   v.Set("modelId", j.model_id);
-  v.Set("status", Upper(ToString(j.status)));
+  v.Set("status", AsciiUpper(ToString(j.status)));
   v.Set("reason", OptString(j.reason));
   v.Set("trigger", std::string(ToString(j.trigger)));
   v.Set("records", j.window.records);
@@ -211,7 +200,7 @@ Value EventValue(const JobEvent& e) {
   Value v = Value::EmptyObject();
   v.Set("seq", e.seq);
   v.Set("at", FormatRfc3339(e.at_ms));
-  v.Set("status", e.status ? Value(Upper(ToString(*e.status))) : Value());
+  v.Set("status", e.status ? Value(AsciiUpper(ToString(*e.status))) : Value());
   v.Set("progress", OptNumber(e.progress));
   v.Set("message", OptString(e.message));
   v.Set("source", std::string(ToString(e.source)));
@@ -290,7 +279,7 @@ std::expected<int, FieldError> FirstArg(const Value& args, int fallback) {
 FieldResult JobsQuery(JobStore& store, const Value& args) {
   JobFilter f;
   f.model_id = StringArg(args, "modelId");
-  if (auto status = StringArg(args, "status")) f.status = ParseStatus(Lower(*status));
+  if (auto status = StringArg(args, "status")) f.status = ParseStatus(AsciiLower(*status));
   auto first = FirstArg(args, 50);
   if (!first) return std::unexpected(first.error());
   f.limit = *first;

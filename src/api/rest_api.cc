@@ -7,6 +7,7 @@
 #include "api/dashboard.h"
 #include "api/json_views.h"
 #include "core/json_nesting.h"
+#include "core/strings.h"
 
 namespace retrain {
 
@@ -28,9 +29,7 @@ std::vector<std::string> Segments(const std::string& path) {
 }
 
 bool IsJsonContentType(const std::string& ct) {
-  std::string base = ct.substr(0, ct.find(';'));
-  while (!base.empty() && base.back() == ' ') base.pop_back();
-  for (auto& c : base) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string base = AsciiLower(TrimView(std::string_view(ct).substr(0, ct.find(';'))));
   return base == "application/json" || (base.starts_with("application/") && base.ends_with("+json"));
 }
 
@@ -68,9 +67,8 @@ Response Invalid(const std::string& field, const std::string& message) {
   return JsonResponse(422, ErrorJson(e));
 }
 
-std::optional<JobStatus> ParseStatusLoose(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ParseStatus(s);
+std::optional<JobStatus> ParseStatusLoose(const std::string& s) {
+  return ParseStatus(AsciiLower(s));
 }
 
 }  // namespace

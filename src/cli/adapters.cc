@@ -17,6 +17,7 @@
 #endif
 #ifdef RETRAIN_HAVE_KUBERNETES
 #include "exec/kubernetes/kubernetes_executor.h"
+#include "core/strings.h"
 #endif
 
 namespace retrain {
@@ -154,7 +155,7 @@ Result<TrackingBackend> OpenTracking(const TrackerOptions& options) {
                     "the tracking URI '" + uri + "' names a remote host; use file:///abs/path");
       }
     }
-    root = Absolute(mlflow_file::PercentDecode(rest), options.base_dir);
+    root = Absolute(PercentDecodeLenient(rest), options.base_dir);
   } else if (HasScheme(uri)) {
     return Fail(ErrorCode::kInvalidArgument,
                 "the tracking URI '" + uri +

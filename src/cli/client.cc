@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "http/http_client.h"
+#include "core/strings.h"
 
 namespace retrain {
 
@@ -109,7 +110,7 @@ int RunTrigger(const CommonOptions& c, const std::string& model, const std::stri
   if (force) body["force"] = true;
   std::vector<std::pair<std::string, std::string>> headers;
   if (!idempotency_key.empty()) headers.emplace_back("Idempotency-Key", idempotency_key);
-  auto r = Call(c, "POST", "/models/" + UrlEncode(model) + "/retrain", body.dump(), headers);
+  auto r = Call(c, "POST", "/models/" + PercentEncode(model) + "/retrain", body.dump(), headers);
   if (!r) return 1;
   if (c.json) {
     std::cout << r->body.dump(2) << "\n";
@@ -123,8 +124,8 @@ int RunTrigger(const CommonOptions& c, const std::string& model, const std::stri
 
 int RunJobsList(const CommonOptions& c, const std::string& model, const std::string& status, int limit) {
   std::string q = "/retraining/jobs?limit=" + std::to_string(limit);
-  if (!model.empty()) q += "&modelId=" + UrlEncode(model);
-  if (!status.empty()) q += "&status=" + UrlEncode(status);
+  if (!model.empty()) q += "&modelId=" + PercentEncode(model);
+  if (!status.empty()) q += "&status=" + PercentEncode(status);
   auto r = Call(c, "GET", q);
   if (!r) return 1;
   if (c.json) {
@@ -147,7 +148,7 @@ int RunJobsList(const CommonOptions& c, const std::string& model, const std::str
 }
 
 int RunJobsGet(const CommonOptions& c, const std::string& id) {
-  auto r = Call(c, "GET", "/retraining/jobs/" + UrlEncode(id));
+  auto r = Call(c, "GET", "/retraining/jobs/" + PercentEncode(id));
   if (!r) return 1;
   if (c.json) std::cout << r->body.dump(2) << "\n";
   else PrintJob(r->body);
@@ -155,7 +156,7 @@ int RunJobsGet(const CommonOptions& c, const std::string& id) {
 }
 
 int RunJobsEvents(const CommonOptions& c, const std::string& id) {
-  auto r = Call(c, "GET", "/retraining/jobs/" + UrlEncode(id) + "/events");
+  auto r = Call(c, "GET", "/retraining/jobs/" + PercentEncode(id) + "/events");
   if (!r) return 1;
   if (c.json) {
     std::cout << r->body.dump(2) << "\n";
@@ -169,7 +170,7 @@ int RunJobsWatch(const CommonOptions& c, const std::string& id, int64_t timeout_
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   int64_t seen = 0;
   while (true) {
-    auto ev = Call(c, "GET", "/retraining/jobs/" + UrlEncode(id) + "/events");
+    auto ev = Call(c, "GET", "/retraining/jobs/" + PercentEncode(id) + "/events");
     if (!ev) return 1;
     for (const auto& e : ev->body["events"]) {
       if (e["seq"].get<int64_t>() <= seen) continue;
@@ -178,7 +179,7 @@ int RunJobsWatch(const CommonOptions& c, const std::string& id, int64_t timeout_
       else PrintEvent(e);
     }
     std::cout.flush();
-    auto job = Call(c, "GET", "/retraining/jobs/" + UrlEncode(id));
+    auto job = Call(c, "GET", "/retraining/jobs/" + PercentEncode(id));
     if (!job) return 1;
     std::string st = Str(job->body, "status");
     if (st == "completed" || st == "failed" || st == "cancelled") {
@@ -200,7 +201,7 @@ int RunJobsWatch(const CommonOptions& c, const std::string& id, int64_t timeout_
 int RunJobsLogs(const CommonOptions& c, const std::string& id, int attempt) {
   static HttpClient client;
   HttpRequest req;
-  req.url = c.server + "/retraining/jobs/" + UrlEncode(id) + "/logs" +
+  req.url = c.server + "/retraining/jobs/" + PercentEncode(id) + "/logs" +
             (attempt > 0 ? "?attempt=" + std::to_string(attempt) : "");
   if (!c.token.empty()) req.headers.emplace_back("Authorization", "Bearer " + c.token);
   auto resp = client.Send(req);
@@ -220,7 +221,7 @@ int RunJobsLogs(const CommonOptions& c, const std::string& id, int attempt) {
 }
 
 int RunCancel(const CommonOptions& c, const std::string& id) {
-  auto r = Call(c, "POST", "/retraining/jobs/" + UrlEncode(id) + "/cancel");
+  auto r = Call(c, "POST", "/retraining/jobs/" + PercentEncode(id) + "/cancel");
   if (!r) return 1;
   if (c.json) std::cout << r->body.dump(2) << "\n";
   else std::cout << "job " << id << " cancelled\n";
@@ -241,17 +242,17 @@ int PrintMove(const CommonOptions& c, const std::optional<ApiResult>& r) {
 int RunModelsPromote(const CommonOptions& c, const std::string& model, const std::string& version,
                      const std::string& reason) {
   json body = {{"version", version}, {"reason", reason}};
-  return PrintMove(c, Call(c, "POST", "/models/" + UrlEncode(model) + "/promote", body.dump()));
+  return PrintMove(c, Call(c, "POST", "/models/" + PercentEncode(model) + "/promote", body.dump()));
 }
 
 int RunModelsRollback(const CommonOptions& c, const std::string& model, const std::string& reason) {
   json body = {{"reason", reason}};
-  return PrintMove(c, Call(c, "POST", "/models/" + UrlEncode(model) + "/rollback", body.dump()));
+  return PrintMove(c, Call(c, "POST", "/models/" + PercentEncode(model) + "/rollback", body.dump()));
 }
 
 int RunModelsHistory(const CommonOptions& c, const std::string& model, int limit) {
   auto r = Call(c, "GET",
-                "/models/" + UrlEncode(model) + "/champions?limit=" + std::to_string(limit));
+                "/models/" + PercentEncode(model) + "/champions?limit=" + std::to_string(limit));
   if (!r) return 1;
   if (c.json) {
     std::cout << r->body.dump(2) << "\n";

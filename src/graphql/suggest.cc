@@ -1,4 +1,5 @@
 #include "graphql/suggest.h"
+#include "core/strings.h"
 
 #include <algorithm>
 #include <array>
@@ -9,16 +10,10 @@
 namespace retrain::graphql {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::optional<int> Distance(std::string_view input, std::string_view option, int threshold) {
   if (input == option) return 0;
-  std::string a = Lower(option);
-  std::string b = Lower(input);
+  std::string a = AsciiLower(option);
+  std::string b = AsciiLower(input);
   if (a == b) return 1;
   if (a.size() < b.size()) std::swap(a, b);
   int a_len = static_cast<int>(a.size());

@@ -46,7 +46,6 @@ class TypeInfo {
   }
   const FieldDef* GetFieldDef() const { return field_stack_.empty() ? nullptr : field_stack_.back(); }
   bool HasDefaultValue() const { return !default_stack_.empty() && default_stack_.back(); }
-  const DirectiveDef* GetDirective() const { return directive_; }
   const InputValueDef* GetArgument() const { return argument_; }
 
  private:

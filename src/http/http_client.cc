@@ -1,4 +1,5 @@
 #include "http/http_client.h"
+#include "core/strings.h"
 
 #include <curl/curl.h>
 
@@ -67,9 +68,7 @@ size_t WriteHeader(char* ptr, size_t size, size_t nmemb, void* userdata) {
   }
   auto colon = line.find(':');
   if (colon == std::string_view::npos) return n;
-  std::string name(line.substr(0, colon));
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string name = AsciiLower(line.substr(0, colon));
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
@@ -149,12 +148,7 @@ Result<HttpResponse> Perform(const TlsOptions& tls, const HttpRequest& req, Sink
 
 std::string HttpResponse::Header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
-    if (k.size() == name.size() &&
-        std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) ==
-                 std::tolower(static_cast<unsigned char>(b));
-        }))
-      return v;
+    if (EqualsIgnoreCase(k, name)) return v;
   }
   return "";
 }
@@ -175,22 +169,6 @@ Result<HttpResponse> HttpClient::SendStreaming(
   Sink sink;
   sink.on_data = &on_data;
   return Perform(tls_, request, sink, resp);
-}
-
-std::string UrlEncode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
 }
 
 }  // namespace retrain

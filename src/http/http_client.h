@@ -66,7 +66,4 @@ class HttpClient {
   TlsOptions tls_;
 };
 
-// Percent-encodes a string for use in a URL path segment or query value.
-std::string UrlEncode(std::string_view s);
-
 }  // namespace retrain

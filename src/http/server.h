@@ -74,7 +74,5 @@ class HttpServer {
 
 // Splits "a=1&b=x%20y" into decoded pairs ('+' is a space).
 std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view query);
-// Decodes %XX escapes; returns false on a malformed escape.
-bool PercentDecode(std::string_view in, std::string* out);
 
 }  // namespace retrain

@@ -1,4 +1,5 @@
 #include "http/server_message.h"
+#include "core/strings.h"
 
 #include <cctype>
 
@@ -67,8 +68,7 @@ void CopyHeaders(const Response& from, BeastResponse& to, bool* keep_alive) {
       continue;
     }
     if (beast::iequals(name, "connection")) {
-      std::string lower(value);
-      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const std::string lower = AsciiLower(value);
       if (lower.find("close") != std::string::npos) *keep_alive = false;
       continue;
     }
@@ -131,8 +131,8 @@ std::expected<ParsedRequest, ErrorReply> ToRequest(BeastRequest&& message,
 
   r.headers.reserve(static_cast<size_t>(std::distance(message.begin(), message.end())));
   for (const auto& field : message) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto raw = field.name_string();
+    std::string name = AsciiLower(std::string_view(raw.data(), raw.size()));
     r.headers.emplace_back(std::move(name), std::string(field.value()));
   }
   r.body = std::move(message.body());

@@ -1,30 +1,11 @@
 // The plain parts of the HTTP server's request type: header and query lookup, query-string
 // parsing and percent-decoding. No Beast here, so the API layer's tests link only this logic.
 
-#include <cctype>
-
 #include "http/server.h"
+#include "core/strings.h"
 
 namespace retrain {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // Decodes one query component: '+' is a space, %XX escapes are decoded. A malformed escape
 // leaves the component as sent (with '+' still turned into spaces).
@@ -70,25 +51,6 @@ std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view que
     }
   }
   return out;
-}
-
-bool PercentDecode(std::string_view in, std::string* out) {
-  std::string decoded;
-  decoded.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      decoded.push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size()) return false;
-    int hi = HexValue(in[i + 1]);
-    int lo = HexValue(in[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    decoded.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  *out = std::move(decoded);
-  return true;
 }
 
 }  // namespace retrain

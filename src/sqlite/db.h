@@ -69,7 +69,6 @@ class Db {
   [[nodiscard]] Result<std::unique_ptr<Stmt>> Prepare(const std::string& sql);
 
   int64_t LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
-  int Changes() const { return sqlite3_changes(db_); }
   const std::string& path() const { return path_; }
   sqlite3* raw() { return db_; }
 

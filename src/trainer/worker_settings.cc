@@ -1,4 +1,5 @@
 #include "trainer/worker_settings.h"
+#include "core/strings.h"
 
 #include <cctype>
 #include <charconv>
@@ -14,13 +15,6 @@ constexpr std::string_view kTrainerPrefix = "TRAINER_";
 std::string Get(const Environment& env, const std::string& name) {
   const auto it = env.find(name);
   return it == env.end() ? std::string() : it->second;
-}
-
-std::string Trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
 }
 
 std::unexpected<Error> Missing(const std::string& name) {
@@ -141,8 +135,7 @@ Result<WorkerSettings> ParseWorkerSettings(const Environment& env) {
   std::map<std::string, std::string> params;
   for (const auto& [name, value] : env) {
     if (name.size() <= kTrainerPrefix.size() || !name.starts_with(kTrainerPrefix)) continue;
-    std::string key = name.substr(kTrainerPrefix.size());
-    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string key = AsciiLower(std::string_view(name).substr(kTrainerPrefix.size()));
     params[key] = Trim(value);
   }
   if (auto it = params.find("holdout_fraction"); it != params.end()) {

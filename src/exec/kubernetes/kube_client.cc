@@ -1,4 +1,5 @@
 #include "exec/kubernetes/kube_client.h"
+#include "core/strings.h"
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -30,9 +31,9 @@ std::string ResourceName(const KubeResource& res) {
 std::string KubePath(const KubeResource& res, const std::string& ns, const std::string& name,
                      const std::string& subresource) {
   std::string path = res.api_prefix;
-  if (!ns.empty()) path += "/namespaces/" + UrlEncode(ns);
+  if (!ns.empty()) path += "/namespaces/" + PercentEncode(ns);
   path += "/" + res.plural;
-  if (!name.empty()) path += "/" + UrlEncode(name);
+  if (!name.empty()) path += "/" + PercentEncode(name);
   if (!subresource.empty()) path += "/" + subresource;
   return path;
 }
@@ -199,7 +200,7 @@ Result<json> KubeClient::GetObject(const KubeResource& res, const std::string& n
 Result<json> KubeClient::ListObjects(const KubeResource& res, const std::string& ns,
                                      const std::string& label_selector) const {
   std::string path = KubePath(res, ns);
-  if (!label_selector.empty()) path += "?labelSelector=" + UrlEncode(label_selector);
+  if (!label_selector.empty()) path += "?labelSelector=" + PercentEncode(label_selector);
   return Expect2xx(Raw("GET", path, "", ""), "list", res, ns);
 }
 
@@ -228,8 +229,8 @@ Result<WatchEnd> KubeClient::Watch(
     const std::function<bool()>& keep_going) const {
   std::string path = KubePath(res, ns) + "?watch=true&allowWatchBookmarks=true&timeoutSeconds=" +
                      std::to_string(timeout_s);
-  if (!label_selector.empty()) path += "&labelSelector=" + UrlEncode(label_selector);
-  if (!resource_version.empty()) path += "&resourceVersion=" + UrlEncode(resource_version);
+  if (!label_selector.empty()) path += "&labelSelector=" + PercentEncode(label_selector);
+  if (!resource_version.empty()) path += "&resourceVersion=" + PercentEncode(resource_version);
   HttpRequest req;
   req.method = "GET";
   req.url = config_.server + path;

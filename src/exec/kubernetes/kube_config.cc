@@ -1,4 +1,5 @@
 #include "exec/kubernetes/kube_config.h"
+#include "core/strings.h"
 
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
@@ -15,13 +16,6 @@
 namespace retrain {
 
 namespace {
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\n')) ++i;
-  return s.substr(i);
-}
 
 std::optional<std::string> DecodeBase64(std::string_view in) {
   std::string clean;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "core/ids.h"
+#include "core/strings.h"
 
 namespace retrain::mlflow_file {
 
@@ -75,8 +76,7 @@ Status ValidateModelName(std::string_view name) {
 Status ValidateAlias(std::string_view alias) {
   bool ok = !alias.empty() && alias.size() <= 255;
   for (unsigned char c : alias) ok = ok && (std::isalnum(c) || c == '_' || c == '-');
-  std::string lower;
-  for (char c : alias) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  const std::string lower = AsciiLower(alias);
   bool reserved = lower == "latest" ||
                   (lower.size() > 1 && lower[0] == 'v' &&
                    lower.find_first_not_of("0123456789", 1) == std::string::npos);

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/ids.h"
+#include "core/strings.h"
 
 namespace retrain::mlflow_file {
 
@@ -33,30 +34,7 @@ Status WriteAll(int fd, const std::string& content, const fs::path& path) {
   return {};
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
-
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(s[i]);
-  }
-  return out;
-}
 
 Status EnsureDir(const fs::path& dir) {
   std::error_code ec;
@@ -142,26 +120,15 @@ std::optional<fs::path> LocalPathOfUri(const std::string& uri) {
     // file://localhost/abs or file:///abs
     if (v.starts_with("localhost/")) v.remove_prefix(9);
     if (!v.starts_with("/")) return std::nullopt;
-    return fs::path(PercentDecode(v));
+    return fs::path(PercentDecodeLenient(v));
   }
-  if (v.starts_with("file:/")) return fs::path(PercentDecode(v.substr(5)));
+  if (v.starts_with("file:/")) return fs::path(PercentDecodeLenient(v.substr(5)));
   if (v.starts_with("/")) return fs::path(std::string(v));
   return std::nullopt;
 }
 
 std::string FileUriOfPath(const fs::path& path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out = "file://";
-  for (unsigned char c : path.string()) {
-    if (std::isalnum(c) || std::strchr("/-_.~", c) != nullptr) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
+  return "file://" + PercentEncode(path.string(), "/");
 }
 
 }  // namespace retrain::mlflow_file

@@ -47,8 +47,6 @@ class FileLock {
   int fd_ = -1;
 };
 
-// Decodes %XX escapes (any other '%' is kept as it is).
-std::string PercentDecode(std::string_view s);
 // "file:///abs/path" or "/abs/path" -> "/abs/path"; nullopt for other schemes (s3://, ...).
 std::optional<fs::path> LocalPathOfUri(const std::string& uri);
 // "/abs/path" -> "file:///abs/path" (characters outside the URI-safe set percent-encoded).

@@ -1,4 +1,5 @@
 #include "tracking/mlflow_file/meta_yaml.h"
+#include "core/strings.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -13,8 +14,7 @@ bool LooksLikeOtherType(std::string_view s) {
   if (s.empty()) return true;
   static constexpr std::string_view kWords[] = {"null", "true", "false", "yes", "no",
                                                 "on",   "off",  "y",     "n",   "~"};
-  std::string lower;
-  for (char c : s) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  const std::string lower = AsciiLower(s);
   for (auto w : kWords) {
     if (lower == w) return true;
   }
@@ -183,12 +183,6 @@ std::optional<int64_t> MetaDoc::GetInt(const std::string& key) const {
   auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (ec != std::errc() || ptr != text->data() + text->size()) return std::nullopt;
   return value;
-}
-
-std::map<std::string, std::string> MetaDoc::GetStringMap(const std::string& key) const {
-  auto it = values_.find(key);
-  if (it == values_.end() || it->second.kind != Value::Kind::kMap) return {};
-  return it->second.map;
 }
 
 std::string MetaDoc::Emit() const {

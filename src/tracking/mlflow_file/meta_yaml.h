@@ -32,8 +32,6 @@ class MetaDoc {
   // The scalar's text; nullopt when the key is missing or null.
   std::optional<std::string> Get(const std::string& key) const;
   std::optional<int64_t> GetInt(const std::string& key) const;
-  // The entries of a mapping-valued key (empty when missing or not a mapping).
-  std::map<std::string, std::string> GetStringMap(const std::string& key) const;
 
   // The document text, keys sorted, ending in a newline.
   std::string Emit() const;

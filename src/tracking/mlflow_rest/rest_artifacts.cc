@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/ids.h"
+#include "core/strings.h"
 
 namespace retrain {
 
@@ -37,18 +38,7 @@ Status ValidatePath(const std::string& path) {
 }
 
 // Percent-encodes each segment of a '/'-separated path.
-std::string EncodePath(const std::string& path) {
-  std::string out;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    if (start > 0) out.push_back('/');
-    out += UrlEncode(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
+std::string EncodePath(const std::string& path) { return PercentEncode(path, "/"); }
 
 std::optional<fs::path> LocalPath(const std::string& uri) {
   if (uri.starts_with("file://")) {
@@ -158,8 +148,8 @@ Result<std::string> ReadRunArtifact(RestTracker::Impl& client, const std::string
   req.method = "GET";
   req.url = ProxyArtifactUrl(client, artifact_uri, relative_path);
   if (req.url.empty()) {
-    req.url = client.Url("/get-artifact?run_id=" + UrlEncode(run_id) + "&path=" +
-                         UrlEncode(relative_path));
+    req.url = client.Url("/get-artifact?run_id=" + PercentEncode(run_id) + "&path=" +
+                         PercentEncode(relative_path));
   }
   req.timeout_ms = client.options().artifact_timeout_ms;
   auto r = client.Send(std::move(req), "GET artifact " + relative_path, RestTracker::Impl::Retry::kYes);

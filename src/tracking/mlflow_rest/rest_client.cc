@@ -1,4 +1,5 @@
 #include "tracking/mlflow_rest/rest_client.h"
+#include "core/strings.h"
 
 #include <spdlog/spdlog.h>
 
@@ -194,7 +195,7 @@ Result<nlohmann::json> RestTracker::Impl::Get(const std::string& endpoint, const
   req.url = Url(kApi + endpoint);
   char sep = '?';
   for (const auto& [k, v] : query) {
-    req.url += sep + UrlEncode(k) + "=" + UrlEncode(v);
+    req.url += sep + PercentEncode(k) + "=" + PercentEncode(v);
     sep = '&';
   }
   req.timeout_ms = options_.timeout_ms;

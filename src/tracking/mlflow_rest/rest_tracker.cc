@@ -5,6 +5,7 @@
 
 #include "tracking/mlflow_rest/rest_artifacts.h"
 #include "tracking/mlflow_rest/rest_client.h"
+#include "core/strings.h"
 
 namespace retrain {
 
@@ -82,8 +83,7 @@ Result<std::unique_ptr<RestTracker>> RestTracker::Create(RestTrackerOptions opti
     options.token = Env(deps.env, "MLFLOW_TRACKING_TOKEN").value_or("");
   }
   if (auto insecure = Env(deps.env, "MLFLOW_TRACKING_INSECURE_TLS")) {
-    std::string v = *insecure;
-    for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string v = AsciiLower(*insecure);
     if (v == "true" || v == "1") options.tls.verify = false;
   }
   if (options.tls.ca_file.empty()) {

@@ -7,29 +7,6 @@ namespace {
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
-TEST(PercentDecodeTest, DecodesEscapesAndKeepsPlus) {
-  std::string out;
-  ASSERT_TRUE(PercentDecode("/a%20b%2Fc%7e+d", &out));
-  EXPECT_EQ(out, "/a b/c~+d");
-}
-
-TEST(PercentDecodeTest, RejectsMalformedEscapes) {
-  std::string out = "untouched";
-  EXPECT_FALSE(PercentDecode("%", &out));
-  EXPECT_FALSE(PercentDecode("abc%2", &out));
-  EXPECT_FALSE(PercentDecode("%zz", &out));
-  EXPECT_FALSE(PercentDecode("%2g", &out));
-  EXPECT_EQ(out, "untouched");
-}
-
-TEST(PercentDecodeTest, EmptyAndBinary) {
-  std::string out = "x";
-  ASSERT_TRUE(PercentDecode("", &out));
-  EXPECT_EQ(out, "");
-  ASSERT_TRUE(PercentDecode("%00%FF", &out));
-  EXPECT_EQ(out, std::string("\0\xff", 2));
-}
-
 TEST(ParseQueryTest, SplitsAndDecodesInOrder) {
   EXPECT_EQ(ParseQuery("a=1&b=x%20y&c=hello+world&a=2"),
             (Pairs{{"a", "1"}, {"b", "x y"}, {"c", "hello world"}, {"a", "2"}}));

@@ -1,8 +1,9 @@
+#include "tracking/mlflow_file/file_format.h"
+
 #include <gtest/gtest.h>
 
 #include <limits>
 
-#include "tracking/mlflow_file/file_format.h"
 #include "tracking/mlflow_file/meta_yaml.h"
 
 namespace retrain::mlflow_file {

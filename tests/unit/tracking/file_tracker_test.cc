@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "test_dir.h"
+#include "../temp_dir.h"
 
 namespace retrain {
 namespace {
@@ -34,7 +34,7 @@ class FileTrackerTest : public ::testing::Test {
  protected:
   std::unique_ptr<FileTracker> Open(const std::string& artifact_location = "") {
     FileTrackerOptions o;
-    o.root = (dir_.path() / "mlruns").string();
+    o.root = (fs::path(dir_.path()) / "mlruns").string();
     o.artifact_location = artifact_location;
     o.experiment_description = "Retraining runs\nwith windows";
     o.experiment_tags = {{"owner", "ml-platform"}, {"pipeline", "feed-processor"}};
@@ -42,7 +42,7 @@ class FileTrackerTest : public ::testing::Test {
     EXPECT_TRUE(t) << t.error().message;
     return std::move(*t);
   }
-  fs::path Root() const { return dir_.path() / "mlruns"; }
+  fs::path Root() const { return fs::path(dir_.path()) / "mlruns"; }
 
   TempDir dir_;
   FakeClock clock_{kNow};
@@ -53,10 +53,11 @@ TEST_F(FileTrackerTest, NewStoreHasDefaultExperimentAndTrash) {
   EXPECT_TRUE(fs::is_directory(Root() / ".trash"));
   std::string root_uri = "file://" + Root().string();
   EXPECT_EQ(Slurp(Root() / "0" / "meta.yaml"),
-            "artifact_location: " + root_uri + "/0\ncreation_time: 1795000000000\n"
-            "effective_trace_archival_retention: null\nexperiment_id: '0'\n"
-            "last_update_time: 1795000000000\nlifecycle_stage: active\nname: Default\n"
-            "trace_location: null\nworkspace: default\n");
+            "artifact_location: " + root_uri +
+                "/0\ncreation_time: 1795000000000\n"
+                "effective_trace_archival_retention: null\nexperiment_id: '0'\n"
+                "last_update_time: 1795000000000\nlifecycle_stage: active\nname: Default\n"
+                "trace_location: null\nworkspace: default\n");
   EXPECT_EQ(t->Uri(), root_uri);
 }
 
@@ -67,10 +68,13 @@ TEST_F(FileTrackerTest, ExperimentLayoutMatchesMlflow) {
   EXPECT_EQ(id->size(), 18u);
   fs::path exp = Root() / *id;
   EXPECT_EQ(Slurp(exp / "meta.yaml"),
-            "artifact_location: file://" + exp.string() + "\ncreation_time: 1795000000000\n"
-            "effective_trace_archival_retention: null\nexperiment_id: '" + *id + "'\n"
-            "last_update_time: 1795000000000\nlifecycle_stage: active\n"
-            "name: intelgraph-retraining\ntrace_location: null\nworkspace: default\n");
+            "artifact_location: file://" + exp.string() +
+                "\ncreation_time: 1795000000000\n"
+                "effective_trace_archival_retention: null\nexperiment_id: '" +
+                *id +
+                "'\n"
+                "last_update_time: 1795000000000\nlifecycle_stage: active\n"
+                "name: intelgraph-retraining\ntrace_location: null\nworkspace: default\n");
   EXPECT_EQ(Slurp(exp / "tags" / "mlflow.note.content"), "Retraining runs\nwith windows");
   EXPECT_EQ(Slurp(exp / "tags" / "owner"), "ml-platform");
   EXPECT_EQ(Slurp(exp / "tags" / "pipeline"), "feed-processor");
@@ -84,9 +88,9 @@ TEST_F(FileTrackerTest, ConfiguredArtifactLocationIsUsed) {
   auto t = Open("/data/artifacts");
   auto run = t->EnsureRun(SampleJob());
   ASSERT_TRUE(run) << run.error().message;
-  EXPECT_NE(Slurp(Root() / run->experiment_id / "meta.yaml")
-                .find("artifact_location: /data/artifacts\n"),
-            std::string::npos);
+  EXPECT_NE(
+      Slurp(Root() / run->experiment_id / "meta.yaml").find("artifact_location: /data/artifacts\n"),
+      std::string::npos);
   EXPECT_EQ(run->artifact_uri, "/data/artifacts/" + run->run_id + "/artifacts");
 }
 
@@ -109,12 +113,17 @@ TEST_F(FileTrackerTest, RunLayoutMatchesMlflow) {
   std::string artifacts = "file://" + dir.string() + "/artifacts";
   EXPECT_EQ(run->artifact_uri, artifacts);
   EXPECT_EQ(Slurp(dir / "meta.yaml"),
-            "artifact_uri: " + artifacts + "\ndeleted_time: null\nend_time: null\n"
-            "entry_point_name: ''\nexperiment_id: '" + run->experiment_id + "'\n"
-            "lifecycle_stage: active\nrun_id: " + run->run_id + "\n"
-            "run_name: retrain-threat-scorer-20261126070000\nsource_name: ''\nsource_type: 4\n"
-            "source_version: ''\nstart_time: 1795000000000\nstatus: 1\ntags: []\n"
-            "user_id: retrain\n");
+            "artifact_uri: " + artifacts +
+                "\ndeleted_time: null\nend_time: null\n"
+                "entry_point_name: ''\nexperiment_id: '" +
+                run->experiment_id +
+                "'\n"
+                "lifecycle_stage: active\nrun_id: " +
+                run->run_id +
+                "\n"
+                "run_name: retrain-threat-scorer-20261126070000\nsource_name: ''\nsource_type: 4\n"
+                "source_version: ''\nstart_time: 1795000000000\nstatus: 1\ntags: []\n"
+                "user_id: retrain\n");
   EXPECT_EQ(Slurp(dir / "tags" / "mlflow.runName"), "retrain-threat-scorer-20261126070000");
   EXPECT_EQ(Slurp(dir / "tags" / "model_id"), "threat-scorer");
   EXPECT_EQ(Slurp(dir / "tags" / "retraining_job_id"), "6f1c2a9b");
@@ -234,8 +243,7 @@ TEST_F(FileTrackerTest, RegistryLayoutVersionsAndAliases) {
   auto t = Open();
   auto run = t->EnsureRun(SampleJob());
   ASSERT_TRUE(run);
-  EXPECT_EQ(t->CreateVersion("threat-scorer", "x", run->run_id).error().code,
-            ErrorCode::kNotFound);
+  EXPECT_EQ(t->CreateVersion("threat-scorer", "x", run->run_id).error().code, ErrorCode::kNotFound);
   ASSERT_TRUE(t->EnsureRegisteredModel("threat-scorer"));
   ASSERT_TRUE(t->EnsureRegisteredModel("threat-scorer"));
   fs::path model = Root() / "models" / "threat-scorer";
@@ -256,9 +264,14 @@ TEST_F(FileTrackerTest, RegistryLayoutVersionsAndAliases) {
   EXPECT_EQ(Slurp(model / "version-1" / "meta.yaml"),
             "creation_timestamp: 1795000000000\ncurrent_stage: None\n"
             "deployment_job_state: null\ndescription: null\nlast_updated_timestamp: 1795000000000\n"
-            "model_id: null\nname: threat-scorer\nrun_id: " + run->run_id + "\nrun_link: null\n"
-            "source: " + source + "\nstatus: READY\nstatus_message: null\n"
-            "storage_location: " + source + "\nuser_id: null\nversion: 1\nworkspace: default\n");
+            "model_id: null\nname: threat-scorer\nrun_id: " +
+                run->run_id +
+                "\nrun_link: null\n"
+                "source: " +
+                source +
+                "\nstatus: READY\nstatus_message: null\n"
+                "storage_location: " +
+                source + "\nuser_id: null\nversion: 1\nworkspace: default\n");
 
   auto none = t->GetByAlias("threat-scorer", "champion");
   ASSERT_TRUE(none);
@@ -273,8 +286,7 @@ TEST_F(FileTrackerTest, RegistryLayoutVersionsAndAliases) {
   EXPECT_EQ((*champ)->run_id, run->run_id);
   EXPECT_EQ((*champ)->source, source + "2");
   EXPECT_EQ(t->SetAlias("threat-scorer", "champion", "9").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(t->SetAlias("threat-scorer", "latest", "1").error().code,
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(t->SetAlias("threat-scorer", "latest", "1").error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(t->GetByAlias("nope", "champion").error().code, ErrorCode::kNotFound);
 }
 
@@ -292,9 +304,9 @@ TEST_F(FileTrackerTest, VersionTagsAreFilesInTheVersionDirectory) {
   auto v = Open()->GetVersion("threat-scorer", "1");
   ASSERT_TRUE(v && v->has_value());
   EXPECT_EQ((*v)->run_id, run->run_id);
-  EXPECT_EQ((*v)->tags, (std::map<std::string, std::string>{
-                            {"retrain.promoted_by", "manual"},
-                            {"retrain.promotion_reason", "a: b\nc"}}));
+  EXPECT_EQ((*v)->tags,
+            (std::map<std::string, std::string>{{"retrain.promoted_by", "manual"},
+                                                {"retrain.promotion_reason", "a: b\nc"}}));
   for (const char* missing : {"2", "0", "01", "-1", "x", "", "../1"}) {
     auto none = t->GetVersion("threat-scorer", missing);
     ASSERT_TRUE(none) << missing;

@@ -1,18 +1,19 @@
 #include "tracking/mlflow_rest/rest_tracker.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <deque>
+#include <nlohmann/json.hpp>
 
-#include "test_dir.h"
+#include "../temp_dir.h"
 
 namespace retrain {
 namespace {
 
 using nlohmann::json;
 
-HttpResponse Answer(int status, std::string body, std::vector<std::pair<std::string, std::string>> headers = {}) {
+HttpResponse Answer(int status, std::string body,
+                    std::vector<std::pair<std::string, std::string>> headers = {}) {
   HttpResponse r;
   r.status = status;
   r.body = std::move(body);
@@ -24,7 +25,9 @@ HttpResponse Answer(int status, std::string body, std::vector<std::pair<std::str
 // records every request.
 class FakeMlflow {
  public:
-  void On(const std::string& key, Result<HttpResponse> answer) { script_[key].push_back(std::move(answer)); }
+  void On(const std::string& key, Result<HttpResponse> answer) {
+    script_[key].push_back(std::move(answer));
+  }
   HttpTransport Transport() {
     return [this](const HttpRequest& r) -> Result<HttpResponse> {
       requests.push_back(r);
@@ -113,7 +116,8 @@ TEST_F(RestTrackerTest, CreatesMissingExperimentWithLocationDescriptionAndTags) 
   EXPECT_EQ(body["tags"], json::parse(R"([{"key":"mlflow.note.content","value":"Retraining runs"},
                                           {"key":"owner","value":"ml-platform"}])"));
   bool json_type = false;
-  for (const auto& [k, v] : create.headers) json_type |= k == "Content-Type" && v == "application/json";
+  for (const auto& [k, v] : create.headers)
+    json_type |= k == "Content-Type" && v == "application/json";
   EXPECT_TRUE(json_type);
   // Cached: no more calls.
   size_t before = fake_.requests.size();
@@ -168,7 +172,8 @@ TEST_F(RestTrackerTest, EnsureRunCreatesRunWithNameTagsAndParams) {
   EXPECT_EQ(tags["retraining_status"], "pending");
   auto batch = json::parse(fake_.Calls("POST runs/log-batch").at(0).body);
   EXPECT_EQ(batch["run_id"], "r2");
-  EXPECT_EQ(batch["params"], json::parse(R"([{"key":"data_window_end","value":"2026-11-26T06:55:10.250Z"},
+  EXPECT_EQ(batch["params"],
+            json::parse(R"([{"key":"data_window_end","value":"2026-11-26T06:55:10.250Z"},
       {"key":"data_window_start","value":"2026-11-26T06:50:00.000Z"},{"key":"record_count","value":"120"}])"));
 }
 
@@ -188,7 +193,8 @@ TEST_F(RestTrackerTest, LostCreateAnswerIsFollowedBySearchNotASecondCreate) {
 
 TEST_F(RestTrackerTest, RetriesServerErrorsWithCappedJitteredBackoff) {
   fake_.On("GET experiments/get-by-name", Answer(503, "upstream down"));
-  fake_.On("GET experiments/get-by-name", Answer(500, R"({"error_code":"INTERNAL_ERROR","message":"x"})"));
+  fake_.On("GET experiments/get-by-name",
+           Answer(500, R"({"error_code":"INTERNAL_ERROR","message":"x"})"));
   fake_.On("GET experiments/get-by-name", Fail(ErrorCode::kDeadlineExceeded, "timed out"));
   fake_.On("GET experiments/get-by-name",
            Answer(200, R"({"experiment":{"experiment_id":"7","lifecycle_stage":"active"}})"));
@@ -218,8 +224,8 @@ TEST_F(RestTrackerTest, GivesUpAfterMaxAttemptsWithUnavailable) {
 }
 
 TEST_F(RestTrackerTest, HonoursRetryAfterOn429) {
-  fake_.On("GET experiments/get-by-name", Answer(429, R"({"error_code":"REQUEST_LIMIT_EXCEEDED"})",
-                                                 {{"retry-after", "3"}}));
+  fake_.On("GET experiments/get-by-name",
+           Answer(429, R"({"error_code":"REQUEST_LIMIT_EXCEEDED"})", {{"retry-after", "3"}}));
   fake_.On("GET experiments/get-by-name",
            Answer(200, R"({"experiment":{"experiment_id":"7","lifecycle_stage":"active"}})"));
   ASSERT_TRUE(Make()->EnsureExperiment());
@@ -228,9 +234,15 @@ TEST_F(RestTrackerTest, HonoursRetryAfterOn429) {
 }
 
 TEST_F(RestTrackerTest, MapsClientErrorsWithoutRetrying) {
-  struct Case { int status; std::string body; ErrorCode code; std::string needle; };
+  struct Case {
+    int status;
+    std::string body;
+    ErrorCode code;
+    std::string needle;
+  };
   std::vector<Case> cases = {
-      {400, R"({"error_code":"INVALID_PARAMETER_VALUE","message":"Changing param values is not allowed"})",
+      {400,
+       R"({"error_code":"INVALID_PARAMETER_VALUE","message":"Changing param values is not allowed"})",
        ErrorCode::kInvalidArgument, "INVALID_PARAMETER_VALUE: Changing param values"},
       {401, "", ErrorCode::kUnauthenticated, "HTTP 401"},
       {403, "Invalid Host header - possible DNS rebinding attack detected",
@@ -260,8 +272,10 @@ TEST_F(RestTrackerTest, MapsClientErrorsWithoutRetrying) {
 }
 
 TEST_F(RestTrackerTest, BasicAuthWinsOverTokenAndSecretsStayOutOfErrors) {
-  fake_.On("POST runs/set-tag", Answer(401, R"({"error_code":"UNAUTHENTICATED","message":"bad creds"})"));
-  auto t = Make({{"MLFLOW_TRACKING_USERNAME", "alice"}, {"MLFLOW_TRACKING_PASSWORD", "s3cret"},
+  fake_.On("POST runs/set-tag",
+           Answer(401, R"({"error_code":"UNAUTHENTICATED","message":"bad creds"})"));
+  auto t = Make({{"MLFLOW_TRACKING_USERNAME", "alice"},
+                 {"MLFLOW_TRACKING_PASSWORD", "s3cret"},
                  {"MLFLOW_TRACKING_TOKEN", "tok-123"}});
   auto s = t->SetTag("r", "k", "v");
   ASSERT_FALSE(s);
@@ -285,7 +299,8 @@ TEST_F(RestTrackerTest, BearerTokenWhenNoUserPassword) {
 TEST_F(RestTrackerTest, LogMetricsSkipsKnownStepsAndChunksBatches) {
   fake_.On("GET runs/get", Answer(200, R"({"run":{"info":{"run_id":"r"},"data":{"metrics":[
       {"key":"auc","value":0.9,"step":5,"timestamp":1},{"key":"loss","value":0.1,"step":3}]}}})"));
-  fake_.On("GET metrics/get-history", Answer(200, R"({"metrics":[{"key":"auc","step":2},{"key":"auc","step":5}]})"));
+  fake_.On("GET metrics/get-history",
+           Answer(200, R"({"metrics":[{"key":"auc","step":2},{"key":"auc","step":5}]})"));
   auto t = Make();
   // auc step 5 exists (latest), step 4 is older: history says missing; loss step 4 is new.
   ASSERT_TRUE(t->LogMetrics("r", {{"auc", 0.95}}, 10, 5));
@@ -293,7 +308,8 @@ TEST_F(RestTrackerTest, LogMetricsSkipsKnownStepsAndChunksBatches) {
   ASSERT_TRUE(t->LogMetrics("r", {{"auc", 0.8}, {"loss", 0.05}}, 10, 4));
   auto batch = json::parse(fake_.Calls("POST runs/log-batch").at(0).body);
   EXPECT_EQ(batch["metrics"].size(), 2u);
-  EXPECT_EQ(batch["metrics"][0], json::parse(R"({"key":"auc","value":0.8,"timestamp":10,"step":4})"));
+  EXPECT_EQ(batch["metrics"][0],
+            json::parse(R"({"key":"auc","value":0.8,"timestamp":10,"step":4})"));
   ASSERT_TRUE(t->LogMetrics("r", {{"auc", 0.1}}, 10, 2));  // in history: skipped
   EXPECT_EQ(fake_.Calls("POST runs/log-batch").size(), 1u);
 
@@ -310,11 +326,13 @@ TEST_F(RestTrackerTest, LogMetricsSkipsKnownStepsAndChunksBatches) {
 TEST_F(RestTrackerTest, NonFiniteMetricValuesUseProtobufJsonNames) {
   fake_.On("GET runs/get", Answer(200, R"({"run":{"info":{"run_id":"r"},"data":{}}})"));
   ASSERT_TRUE(Make()->LogMetrics("r", {{"loss", std::numeric_limits<double>::quiet_NaN()}}, 1, 1));
-  EXPECT_EQ(json::parse(fake_.Calls("POST runs/log-batch").at(0).body)["metrics"][0]["value"], "NaN");
+  EXPECT_EQ(json::parse(fake_.Calls("POST runs/log-batch").at(0).body)["metrics"][0]["value"],
+            "NaN");
 }
 
 TEST_F(RestTrackerTest, EndRunIsANoOpWhenAlreadyEnded) {
-  fake_.On("GET runs/get", Answer(200, R"({"run":{"info":{"run_id":"r","status":"FINISHED","end_time":5}}})"));
+  fake_.On("GET runs/get",
+           Answer(200, R"({"run":{"info":{"run_id":"r","status":"FINISHED","end_time":5}}})"));
   auto t = Make();
   ASSERT_TRUE(t->EndRun("r", RunEndStatus::kFinished, 9));
   EXPECT_TRUE(fake_.Calls("POST runs/update").empty());
@@ -329,25 +347,34 @@ TEST_F(RestTrackerTest, ArtifactsGoThroughTheProxyOrTheLocalDisk) {
   ASSERT_TRUE(t->LogArtifact(run, "model/model v1.json", "{}"));
   auto put = fake_.requests.back();
   EXPECT_EQ(put.method, "PUT");
-  EXPECT_EQ(put.url, "http://mlflow.test:5000/api/2.0/mlflow-artifacts/artifacts/7/r1/artifacts/"
-                     "model/model%20v1.json");
+  EXPECT_EQ(put.url,
+            "http://mlflow.test:5000/api/2.0/mlflow-artifacts/artifacts/7/r1/artifacts/"
+            "model/model%20v1.json");
   EXPECT_EQ(put.body, "{}");
   run.artifact_uri = "mlflow-artifacts://other:6000/7/r1/artifacts";
   ASSERT_TRUE(t->LogArtifact(run, "a.txt", "x"));
-  EXPECT_EQ(fake_.requests.back().url, "http://other:6000/api/2.0/mlflow-artifacts/artifacts/7/r1/artifacts/a.txt");
+  EXPECT_EQ(fake_.requests.back().url,
+            "http://other:6000/api/2.0/mlflow-artifacts/artifacts/7/r1/artifacts/a.txt");
 
   testing::TempDir dir;
-  run.artifact_uri = "file://" + (dir.path() / "r1" / "artifacts").string();
+  run.artifact_uri = "file://" + (std::filesystem::path(dir.path()) / "r1" / "artifacts").string();
   ASSERT_TRUE(t->LogArtifact(run, "model/m.json", "local"));
-  EXPECT_EQ(testing::Slurp(dir.path() / "r1" / "artifacts" / "model" / "m.json"), "local");
+  EXPECT_EQ(
+      testing::Slurp(std::filesystem::path(dir.path()) / "r1" / "artifacts" / "model" / "m.json"),
+      "local");
   run.artifact_uri = "s3://bucket/r1";
   EXPECT_EQ(t->LogArtifact(run, "a", "b").error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(t->LogArtifact(run, "../a", "b").error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST_F(RestTrackerTest, ReadArtifactMapsMissingToNotFound) {
-  fake_.On("GET runs/get", Answer(200, R"({"run":{"info":{"run_id":"r","artifact_uri":"mlflow-artifacts:/7/r/artifacts"}}})"));
-  fake_.On("GET /api/2.0/mlflow-artifacts/artifacts/7/r/artifacts/missing", Answer(404, "Not Found"));
+  fake_.On(
+      "GET runs/get",
+      Answer(
+          200,
+          R"({"run":{"info":{"run_id":"r","artifact_uri":"mlflow-artifacts:/7/r/artifacts"}}})"));
+  fake_.On("GET /api/2.0/mlflow-artifacts/artifacts/7/r/artifacts/missing",
+           Answer(404, "Not Found"));
   fake_.On("GET /api/2.0/mlflow-artifacts/artifacts/7/r/artifacts/m.json", Answer(200, "content"));
   auto t = Make();
   EXPECT_EQ(t->ReadArtifact("r", "missing").error().code, ErrorCode::kNotFound);
@@ -363,7 +390,9 @@ TEST_F(RestTrackerTest, RegistryCallsAndAliasLookup) {
   fake_.On("GET model-versions/search", Answer(200, "{}"));
   fake_.On("POST model-versions/create", Answer(200, R"({"model_version":{"name":"m","version":"3",
       "run_id":"r","source":"mlflow-artifacts:/7/r/artifacts/model"}})"));
-  fake_.On("GET model-versions/get", Answer(200, R"({"model_version":{"name":"m","version":"2","run_id":"r0","source":"s"}})"));
+  fake_.On(
+      "GET model-versions/get",
+      Answer(200, R"({"model_version":{"name":"m","version":"2","run_id":"r0","source":"s"}})"));
   auto t = Make();
   ASSERT_TRUE(t->EnsureRegisteredModel("m"));
   EXPECT_EQ(fake_.Calls("POST registered-models/create").size(), 1u);

@@ -1,4 +1,5 @@
 #include "feed/neo4j/bolt/bolt_uri.h"
+#include "core/strings.h"
 
 #include <algorithm>
 #include <cctype>
@@ -18,39 +19,7 @@ constexpr SchemeInfo kSchemes[] = {
     {"neo4j+s", TlsMode::kVerify, true},   {"neo4j+ssc", TlsMode::kSelfSigned, true},
 };
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int v = 0;
-      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-      if (ec == std::errc() && p == s.data() + i + 3) {
-        out.push_back(static_cast<char>(v));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(s[i]);
-  }
-  return out;
-}
-
 }  // namespace
-
-bool IsBoltUri(std::string_view uri) {
-  auto sep = uri.find("://");
-  if (sep == std::string_view::npos) return false;
-  std::string scheme = Lower(uri.substr(0, sep));
-  return std::any_of(std::begin(kSchemes), std::end(kSchemes),
-                     [&](const SchemeInfo& s) { return s.name == scheme; });
-}
 
 Result<BoltAddress> ParseBoltUri(std::string_view uri) {
   auto bad = [&](std::string why) {
@@ -60,7 +29,7 @@ Result<BoltAddress> ParseBoltUri(std::string_view uri) {
   auto sep = uri.find("://");
   if (sep == std::string_view::npos) return bad("expected scheme://host[:port]");
   BoltAddress a;
-  a.scheme = Lower(uri.substr(0, sep));
+  a.scheme = AsciiLower(uri.substr(0, sep));
   auto it = std::find_if(std::begin(kSchemes), std::end(kSchemes),
                          [&](const SchemeInfo& s) { return s.name == a.scheme; });
   if (it == std::end(kSchemes)) {
@@ -75,8 +44,8 @@ Result<BoltAddress> ParseBoltUri(std::string_view uri) {
     std::string_view info = rest.substr(0, at);
     rest = rest.substr(at + 1);
     auto colon = info.find(':');
-    a.user = PercentDecode(info.substr(0, colon));
-    if (colon != std::string_view::npos) a.password = PercentDecode(info.substr(colon + 1));
+    a.user = PercentDecodeLenient(info.substr(0, colon));
+    if (colon != std::string_view::npos) a.password = PercentDecodeLenient(info.substr(colon + 1));
   }
   std::string_view port_text;
   if (!rest.empty() && rest.front() == '[') {

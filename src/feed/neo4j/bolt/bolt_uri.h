@@ -36,7 +36,4 @@ struct BoltAddress {
 // "scheme://host:port" (IPv6 hosts in brackets), with neither user info nor password.
 std::string FormatBoltUri(const BoltAddress& address);
 
-// True for the six Neo4j schemes above.
-bool IsBoltUri(std::string_view uri);
-
 }  // namespace retrain::bolt
