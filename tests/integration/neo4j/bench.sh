@@ -51,6 +51,6 @@ with neo4j.GraphDatabase.driver(uri, auth=("neo4j", password)) as d:
             a=start, b=min(start + 10000, total) - 1, t0=t0)
 PY
 echo "wrote $records entities"
-"$build/tests/unit/neo4j/neo4j_integration_test" --gtest_also_run_disabled_tests \
+"$build/tests/unit/feed/neo4j/neo4j_integration_test" --gtest_also_run_disabled_tests \
   --gtest_filter='Bench.*' | grep -E 'FIGURE|OK|FAILED'
 "$venv/bin/python" "$root/tests/integration/neo4j/bench_driver.py" "$uri" neo4j "$password"

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "../temp_dir.h"
+#include "../../temp_dir.h"
 
 namespace retrain {
 namespace {
