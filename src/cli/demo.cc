@@ -2,27 +2,60 @@
 // ingestion jobs into the embedded feed, the orchestrator triggers jobs, local workers train
 // them, and this command prints each job's life until enough of them completed.
 
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <iomanip>
+#include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
+#include "auth/tokens.h"
 #include "cli/commands.h"
 #include "core/redact.h"
 #include "core/time.h"
 #include "feed/embedded/embedded_feed.h"
-#include "auth/tokens.h"
 #include "http/http_client.h"
 #include "trainer/synthetic.h"
 
 namespace retrain {
 
 using nlohmann::json;
+
+namespace {
+
+std::string Num(const json& v, int digits) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(digits) << v.get<double>();
+  return out.str();
+}
+
+// The figures of an event worth a glance: the holdout AUC and size, and for the final event the
+// gate's decision with the difference to the champion and its confidence interval.
+std::string MetricSummary(const json& m) {
+  std::string out;
+  auto add = [&](const std::string& s) { out += (out.empty() ? "" : "  ") + s; };
+  if (m.contains("auc")) add("auc=" + Num(m["auc"], 3));
+  if (m.contains("training_records")) add("trained on " + Num(m["training_records"], 0));
+  if (m.contains("holdout_records")) add("holdout " + Num(m["holdout_records"], 0));
+  if (m.contains("promoted")) {
+    std::string decision = m["promoted"].get<double>() > 0.5 ? "PROMOTED" : "kept champion";
+    for (const auto& [key, low] : m.items()) {  // <metric>_delta_ci_low, for the gate's metric
+      const std::string suffix = "_delta_ci_low";
+      if (!key.ends_with(suffix)) continue;
+      const std::string metric = key.substr(0, key.size() - suffix.size());
+      if (!m.contains(metric + "_delta") || !m.contains(metric + "_delta_ci_high")) continue;
+      decision += " (" + metric + " " + Num(m[metric + "_delta"], 4) + " vs champion, CI [" +
+                  Num(low, 4) + ", " + Num(m[metric + "_delta_ci_high"], 4) + "])";
+    }
+    add(decision);
+  }
+  return out;
+}
+
+}  // namespace
 
 int RunDemo(const CommonOptions& common, const DemoOptions& o) {
   auto cfg = LoadConfigOrReport(common);
@@ -43,23 +76,26 @@ int RunDemo(const CommonOptions& common, const DemoOptions& o) {
   std::string token;
   if (cfg->server.auth.tokens_file.empty()) {
     NewToken t = CreateToken(Role::kAdmin, "demo");
-    const std::string path = cfg->ResolvePath("demo-api-tokens");
+    const std::string path =
+        std::filesystem::absolute(cfg->ResolvePath("demo-api-tokens")).string();
     std::ofstream out(path, std::ios::trunc);
     out << "# written by `retrain demo`: its admin token\n" << t.line << "\n";
     if (!out.flush()) {
       std::cerr << "retrain demo: cannot write " << path << "\n";
       return 1;
     }
-    std::filesystem::permissions(path, std::filesystem::perms::owner_read |
-                                           std::filesystem::perms::owner_write, ec);
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
     cfg->server.auth.tokens_file = path;
     token = t.token;
   }
-  std::cout << "retrain demo: data dir " << std::filesystem::absolute(cfg->data_dir).string() << "\n"
+  std::cout << "retrain demo: data dir " << std::filesystem::absolute(cfg->data_dir).string()
+            << "\n"
             << "  models: ";
   for (const auto& m : cfg->models) std::cout << m.id << " (minRecords " << m.min_records << ") ";
   std::cout << "\n  a simulated feed-processor writes " << o.batch << " records every "
-            << FormatDuration(o.interval_ms) << "; stopping after " << o.jobs << " completed jobs\n\n";
+            << FormatDuration(o.interval_ms) << "; stopping after " << o.jobs
+            << " completed jobs\n\n";
 
   std::atomic<bool> done{false};
   std::atomic<int> completed{0};
@@ -88,13 +124,16 @@ int RunDemo(const CommonOptions& common, const DemoOptions& o) {
         so.drift = std::min(1.0, n / 40.0);
         auto records = GenerateRecords(so);
         so.start_index += so.count;
-        std::string job = "demo-ingest-" + FormatCompactUtc(clock.NowMs()) + "-" + std::to_string(n);
+        std::string job =
+            "demo-ingest-" + FormatCompactUtc(clock.NowMs()) + "-" + std::to_string(n);
         std::vector<NewFeedRecord> rows;
-        for (auto& r : records) rows.push_back({job, r.entity_type, clock.NowMs(), std::move(r.payload_json)});
+        for (auto& r : records)
+          rows.push_back({job, r.entity_type, clock.NowMs(), std::move(r.payload_json)});
         if (auto c = (*feed)->Append(rows); c) {
           std::cout << "feed      +" << rows.size() << " records (" << job << ")\n";
         }
-        for (int i = 0; i < o.interval_ms / 50 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        for (int i = 0; i < o.interval_ms / 50 && !done; ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     });
     watcher = std::thread([&] {
@@ -123,14 +162,12 @@ int RunDemo(const CommonOptions& common, const DemoOptions& o) {
               if (seq <= printed[id]) continue;
               printed[id] = seq;
               std::cout << "job       " << id.substr(0, 8) << "  " << std::left << std::setw(20)
-                        << j["modelId"].get<std::string>() << " "
-                        << std::setw(10) << (e["status"].is_null() ? std::string("") : e["status"].get<std::string>())
-                        << (e["message"].is_null() ? std::string() : e["message"].get<std::string>());
-              if (!e["metrics"].empty()) {
-                std::cout << "  ";
-                for (const char* k : {"auc", "accuracy", "records"})
-                  if (e["metrics"].contains(k)) std::cout << " " << k << "=" << e["metrics"][k];
-              }
+                        << j["modelId"].get<std::string>() << " " << std::setw(10)
+                        << (e["status"].is_null() ? std::string("")
+                                                  : e["status"].get<std::string>())
+                        << (e["message"].is_null() ? std::string()
+                                                   : e["message"].get<std::string>());
+              if (!e["metrics"].empty()) std::cout << "  " << MetricSummary(e["metrics"]);
               std::cout << "\n";
             }
             status[id] = j["status"];
@@ -152,10 +189,12 @@ int RunDemo(const CommonOptions& common, const DemoOptions& o) {
   if (rc != 0) return rc;
   std::string mlruns = cfg->experiment.tracking_uri;
   bool file_store = mlruns.find("://") == std::string::npos;
-  std::string where = file_store ? std::filesystem::absolute(cfg->ResolvePath(mlruns)).string() : mlruns;
+  std::string where =
+      file_store ? std::filesystem::absolute(cfg->ResolvePath(mlruns)).string() : mlruns;
   std::cout << "\n" << completed << " jobs completed. MLflow runs: " << RedactUrl(where) << "\n";
   if (file_store) {
-    std::cout << "  browse them with: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri " << where << "\n";
+    std::cout << "  browse them with: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri "
+              << where << "\n";
   }
   return completed >= o.jobs ? 0 : 1;
 }
