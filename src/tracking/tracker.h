@@ -46,6 +46,12 @@ class Tracker {
   [[nodiscard]] virtual Status SetTag(const std::string& run_id, const std::string& key,
                                       const std::string& value) = 0;
 
+  // Logs run params. MLflow params never change once logged: a param already logged with the
+  // same value is left as it is (so a retried attempt may log again); a different value is
+  // kFailedPrecondition "param_conflict" naming the param.
+  [[nodiscard]] virtual Status LogParams(const std::string& run_id,
+                                         const std::map<std::string, std::string>& params) = 0;
+
   // Marks the run FINISHED / FAILED / KILLED with its end time.
   [[nodiscard]] virtual Status EndRun(const std::string& run_id, RunEndStatus status,
                                       int64_t end_time_ms) = 0;

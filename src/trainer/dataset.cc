@@ -47,13 +47,14 @@ bool InHoldout(std::string_view cursor, double holdout_fraction) {
 }
 
 void DatasetBuilder::Add(const FeedRecord& record) {
-  if (options_.split == HoldoutSplit::kHash) {
-    AddPayload(record.payload_json, InHoldout(record.cursor, options_.holdout_fraction));
-    return;
-  }
-  const size_t before = rows_.size();
-  AddPayload(record.payload_json, false);
-  if (rows_.size() > before) rows_.back().by_order = true;
+  const int64_t read_before = stats_.records_read;
+  const int64_t used_before = stats_.Used() + stats_.dropped_by_limit;
+  const bool hash = options_.split == HoldoutSplit::kHash;
+  AddPayload(record.payload_json, hash && InHoldout(record.cursor, options_.holdout_fraction));
+  if (stats_.records_read == read_before || stats_.Used() + stats_.dropped_by_limit == used_before)
+    return;  // skipped
+  rows_.back().by_order = !hash;
+  rows_.back().landed_ms = record.landed_at_ms;
 }
 
 void DatasetBuilder::AddPayload(std::string_view payload_json, bool holdout) {
@@ -102,6 +103,11 @@ Dataset DatasetBuilder::Finish() {
     --newest;
     --stats_.train_rows;
     ++stats_.holdout_rows;
+  }
+  for (const Row& row : rows_) {
+    if (!row.landed_ms) continue;
+    if (!stats_.first_landed_ms) stats_.first_landed_ms = row.landed_ms;
+    stats_.last_landed_ms = row.landed_ms;
   }
   Dataset out;
   // Column of each first-appearance index once the names are sorted.

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -45,6 +46,10 @@ struct DatasetStats {
   int64_t holdout_rows = 0;
   int64_t positives = 0;           // rows with label 1 (train and holdout)
   int64_t dropped_by_limit = 0;    // older usable rows left out by DatasetOptions::max_rows
+  // Landing times of the oldest and newest rows kept (set by Finish, for records given to Add):
+  // the training range the model was actually fitted and judged on.
+  std::optional<int64_t> first_landed_ms;
+  std::optional<int64_t> last_landed_ms;
   int64_t Used() const { return train_rows + holdout_rows; }
   int64_t Skipped() const { return skipped_no_label + skipped_bad_payload; }
 };
@@ -92,6 +97,7 @@ class DatasetBuilder {
     float label = 0;
     bool holdout = false;
     bool by_order = false;  // kNewest: Finish decides
+    std::optional<int64_t> landed_ms;  // set for records given to Add
   };
   DatasetOptions options_;
   DatasetStats stats_;

@@ -71,7 +71,13 @@ class WorkerRun {
     auto data = Load();
     if (!data) return std::unexpected(data.error());
     const DatasetStats& st = data->stats;
-    if (!Progress(0.3, "Loaded " + std::to_string(st.records_read) + " records: " +
+    if (ctx_.tracker != nullptr) {
+      if (auto s = ctx_.tracker->LogParams(s_.run_id, TrainingParams(st)); !s) {
+        return std::unexpected(s.error());
+      }
+    }
+    if (!Progress(0.3, "Loaded " + std::to_string(st.records_read) + " records" +
+                           TrainingRange(st) + ": " +
                            std::to_string(st.train_rows) + " for training, " +
                            std::to_string(st.holdout_rows) + " held out, " +
                            std::to_string(st.Skipped()) + " skipped without a valid label; " +
@@ -217,6 +223,30 @@ class WorkerRun {
     }
     window_records_ = read;
     return builder.Finish();
+  }
+
+  // The run params that say what the model was trained on, beside the trigger window's
+  // record_count and data_window_start/end: training_policy, training_records,
+  // training_window_start/end (landing times of the oldest and newest record used), and the
+  // policy's limits when set.
+  std::map<std::string, std::string> TrainingParams(const DatasetStats& st) const {
+    std::map<std::string, std::string> p;
+    p["training_policy"] = s_.training_policy;
+    p["training_records"] = std::to_string(st.Used());
+    if (st.first_landed_ms) p["training_window_start"] = FormatRfc3339(*st.first_landed_ms);
+    if (st.last_landed_ms) p["training_window_end"] = FormatRfc3339(*st.last_landed_ms);
+    if (s_.training_lookback_ms) p["training_lookback"] = FormatDuration(*s_.training_lookback_ms);
+    if (s_.training_max_records) {
+      p["training_max_records"] = std::to_string(*s_.training_max_records);
+    }
+    return p;
+  }
+
+  // " (training range ... landed A to B)" for the load message; "" without landing times.
+  static std::string TrainingRange(const DatasetStats& st) {
+    if (!st.first_landed_ms || !st.last_landed_ms) return "";
+    return " (the records used landed " + FormatRfc3339(*st.first_landed_ms) + " to " +
+           FormatRfc3339(*st.last_landed_ms) + ")";
   }
 
   std::string StartMessage() const {

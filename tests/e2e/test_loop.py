@@ -123,6 +123,10 @@ def test_reference_worker_trains_and_completes(make_retrain):
     assert run["tags"]["retraining_status"] == "completed"
     assert run["status"] == "3"  # FINISHED
     assert (run["dir"] / "params" / "record_count").read_text() == "300"
+    params = {p.name: p.read_text() for p in (run["dir"] / "params").iterdir()}
+    assert params["training_records"] == "300", params
+    assert params["training_window_start"] == params["data_window_start"], params
+    assert params["training_window_end"] == params["data_window_end"], params
     assert (run["dir"] / "metrics" / "auc").exists()
     assert (run["dir"] / "artifacts" / "model" / "model.json").exists()
 

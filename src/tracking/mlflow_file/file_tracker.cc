@@ -366,6 +366,33 @@ Status FileTracker::SetTag(const std::string& run_id, const std::string& key,
   return {};
 }
 
+Status FileTracker::LogParams(const std::string& run_id,
+                              const std::map<std::string, std::string>& params) {
+  for (const auto& [key, value] : params) {
+    if (auto s = mlflow_file::ValidateKey(key, "param"); !s) return s;
+  }
+  std::lock_guard lock(mu_);
+  auto file_lock = LockStoreFiles();
+  if (!file_lock) return std::unexpected(file_lock.error());
+  auto loc = LocateRun(run_id);
+  if (!loc) return std::unexpected(loc.error());
+  path run_dir(loc->dir);
+  for (const auto& [key, value] : params) {
+    const std::string v = mlflow_file::TruncateUtf8(value, mlflow_file::kMaxParamValueLength);
+    auto have = ReadFileIfExists(run_dir / "params" / key);
+    if (!have) return std::unexpected(have.error());
+    if (*have) {
+      if (**have == v) continue;
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "run " + run_id + " already has param " + key + " = '" + **have +
+                      "'; MLflow params cannot change (new value '" + v + "')",
+                  "param_conflict");
+    }
+    if (auto s = WriteFileAtomic(run_dir / "params" / key, v, run_dir); !s) return s;
+  }
+  return {};
+}
+
 Status FileTracker::EndRun(const std::string& run_id, RunEndStatus status, int64_t end_time_ms) {
   std::lock_guard lock(mu_);
   auto file_lock = LockStoreFiles();

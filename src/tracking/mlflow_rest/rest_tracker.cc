@@ -257,6 +257,37 @@ Status RestTracker::SetTag(const std::string& run_id, const std::string& key,
   return {};
 }
 
+Status RestTracker::LogParams(const std::string& run_id,
+                              const std::map<std::string, std::string>& params) {
+  if (params.empty()) return {};
+  // Re-read what the run holds: an equal value is already logged, a different one conflicts.
+  auto run = impl_->Get("runs/get", {{"run_id", run_id}});
+  if (!run) return std::unexpected(run.error());
+  const auto have = KeyValues((*run)["run"]["data"].value("params", json::array()));
+  std::map<std::string, std::string> missing;
+  for (const auto& [key, value] : params) {
+    const std::string v = Truncate(value, kMaxParamValue);
+    auto it = have.find(key);
+    if (it == have.end()) {
+      missing[key] = v;
+    } else if (it->second != v) {
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "run " + run_id + " already has param " + key + " = '" + it->second +
+                      "'; MLflow params cannot change (new value '" + v + "')",
+                  "param_conflict");
+    }
+  }
+  while (!missing.empty()) {
+    std::map<std::string, std::string> chunk;
+    while (!missing.empty() && chunk.size() < kMaxParamsPerBatch) {
+      chunk.insert(missing.extract(missing.begin()));
+    }
+    json batch = {{"run_id", run_id}, {"params", KeyValueList(chunk, kMaxParamValue)}};
+    if (auto s = impl_->Post("runs/log-batch", batch); !s) return std::unexpected(s.error());
+  }
+  return {};
+}
+
 Status RestTracker::EndRun(const std::string& run_id, RunEndStatus status, int64_t end_time_ms) {
   auto run = impl_->Get("runs/get", {{"run_id", run_id}});
   if (!run) return std::unexpected(run.error());

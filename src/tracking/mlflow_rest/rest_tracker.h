@@ -91,6 +91,8 @@ class RestTracker final : public Tracker, public ArtifactReader, public ModelReg
                     int64_t timestamp_ms, int64_t step) override;
   Status SetTag(const std::string& run_id, const std::string& key,
                 const std::string& value) override;
+  Status LogParams(const std::string& run_id,
+                   const std::map<std::string, std::string>& params) override;
   Status EndRun(const std::string& run_id, RunEndStatus status, int64_t end_time_ms) override;
   Status LogArtifact(const RunRef& run, const std::string& relative_path,
                      const std::string& content) override;

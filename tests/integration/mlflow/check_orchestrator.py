@@ -60,6 +60,11 @@ with Serve(binary, config, data, os.path.join(work, "serve.log"), env) as serve:
     run = runs[0]
     assert run.info.run_id == done["mlflowRunId"]
     assert run.data.params["record_count"] == "80"
+    # The worker adds what it trained on: the whole window here (training: window).
+    assert run.data.params["training_policy"] == "window"
+    assert run.data.params["training_records"] == "80"
+    assert run.data.params["training_window_start"] == run.data.params["data_window_start"]
+    assert run.data.params["training_window_end"] == run.data.params["data_window_end"]
     assert run.data.tags["retraining_status"] == "completed"
     assert "auc" in run.data.metrics
     assert [a.path for a in client.list_artifacts(run.info.run_id, "model") if a.path.endswith("model.json")]

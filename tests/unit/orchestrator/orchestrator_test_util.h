@@ -82,6 +82,7 @@ class FakeTracker final : public Tracker {
     std::string job_id;
     std::vector<std::pair<int64_t, std::map<std::string, double>>> metrics;  // (step, values)
     std::map<std::string, std::string> tags;
+    std::map<std::string, std::string> params;
     std::optional<RunEndStatus> end;
     int64_t end_time_ms = 0;
   };
@@ -109,6 +110,13 @@ class FakeTracker final : public Tracker {
                 const std::string& value) override {
     if (auto e = NextError()) return std::unexpected(*e);
     runs[run_id].tags[key] = value;
+    return {};
+  }
+
+  Status LogParams(const std::string& run_id,
+                   const std::map<std::string, std::string>& params) override {
+    if (auto e = NextError()) return std::unexpected(*e);
+    for (const auto& [k, v] : params) runs[run_id].params[k] = v;
     return {};
   }
 

@@ -222,6 +222,26 @@ TEST_F(FileTrackerTest, SetTagAndEndRun) {
   EXPECT_NE(Slurp(dir / "meta.yaml").find("status: 4\n"), std::string::npos);
 }
 
+TEST_F(FileTrackerTest, LogParamsWritesOnceAndRefusesAChange) {
+  auto t = Open();
+  auto run = t->EnsureRun(SampleJob());
+  ASSERT_TRUE(run);
+  fs::path dir = Root() / run->experiment_id / run->run_id / "params";
+  ASSERT_TRUE(
+      t->LogParams(run->run_id, {{"training_policy", "cumulative"}, {"training_records", "2000"}}));
+  EXPECT_EQ(Slurp(dir / "training_policy"), "cumulative");
+  EXPECT_EQ(Slurp(dir / "training_records"), "2000");
+  // The same values again (a retried attempt): accepted, nothing changes.
+  ASSERT_TRUE(Open()->LogParams(run->run_id, {{"training_records", "2000"}}));
+  auto changed = t->LogParams(run->run_id, {{"training_records", "1999"}});
+  ASSERT_FALSE(changed);
+  EXPECT_EQ(changed.error().api_code, "param_conflict");
+  EXPECT_NE(changed.error().message.find("training_records"), std::string::npos);
+  EXPECT_EQ(Slurp(dir / "training_records"), "2000");
+  EXPECT_FALSE(t->LogParams(run->run_id, {{"../escape", "x"}}));
+  EXPECT_FALSE(t->LogParams("no-such-run", {{"a", "b"}}));
+}
+
 TEST_F(FileTrackerTest, ArtifactsWriteAndReadBack) {
   auto t = Open();
   auto run = t->EnsureRun(SampleJob());

@@ -323,6 +323,21 @@ TEST_F(RestTrackerTest, LogMetricsSkipsKnownStepsAndChunksBatches) {
   EXPECT_EQ(json::parse(calls[3].body)["metrics"].size(), 500u);
 }
 
+TEST_F(RestTrackerTest, LogParamsSendsOnlyMissingParamsAndRefusesAChange) {
+  fake_.On("GET runs/get", Answer(200, R"({"run":{"info":{"run_id":"r"},"data":{"params":[
+      {"key":"record_count","value":"500"},{"key":"training_policy","value":"window"}]}}})"));
+  auto t = Make();
+  ASSERT_TRUE(t->LogParams("r", {{"training_policy", "window"}, {"training_records", "500"}}));
+  auto calls = fake_.Calls("POST runs/log-batch");
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(json::parse(calls[0].body),
+            json::parse(R"({"run_id":"r","params":[{"key":"training_records","value":"500"}]})"));
+  auto changed = t->LogParams("r", {{"training_policy", "cumulative"}});
+  ASSERT_FALSE(changed);
+  EXPECT_EQ(changed.error().api_code, "param_conflict");
+  EXPECT_EQ(fake_.Calls("POST runs/log-batch").size(), 1u);
+}
+
 TEST_F(RestTrackerTest, NonFiniteMetricValuesUseProtobufJsonNames) {
   fake_.On("GET runs/get", Answer(200, R"({"run":{"info":{"run_id":"r"},"data":{}}})"));
   ASSERT_TRUE(Make()->LogMetrics("r", {{"loss", std::numeric_limits<double>::quiet_NaN()}}, 1, 1));

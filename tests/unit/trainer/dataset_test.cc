@@ -75,16 +75,44 @@ TEST(DatasetTest, HoldoutSplitIsStableAndNearTheFraction) {
   }
 }
 
+TEST(DatasetTest, MaxRowsKeepsTheNewestUsableRowsAndTheirLandingTimes) {
+  DatasetOptions o;
+  o.holdout_fraction = 0.25;
+  o.max_rows = 4;
+  DatasetBuilder b(o);
+  for (int i = 1; i <= 10; ++i) {
+    // Every third record has no label: skipped, and never the first or last kept.
+    const std::string label = i % 3 == 0 ? "" : R"(, "label": )" + std::to_string(i % 2);
+    b.Add(FeedRecord{"c" + std::to_string(i), "ingest", "indicator", 1000 + i,
+                     R"({"x": )" + std::to_string(i) + label + "}"});
+  }
+  const Dataset d = b.Finish();
+  // Usable: 1 2 4 5 7 8 10; the newest four are 5 7 8 10, the newest one the holdout.
+  EXPECT_EQ(d.stats.records_read, 10);
+  EXPECT_EQ(d.stats.skipped_no_label, 3);
+  EXPECT_EQ(d.stats.dropped_by_limit, 3);
+  EXPECT_EQ(d.stats.Used(), 4);
+  EXPECT_EQ(d.stats.train_rows, 3);
+  EXPECT_EQ(d.stats.holdout_rows, 1);
+  EXPECT_EQ(d.stats.positives, 2);  // 5 and 7 (odd: label 1); 8 and 10 are 0
+  EXPECT_EQ(d.train.values, (std::vector<float>{5, 7, 8}));
+  EXPECT_EQ(d.holdout.values, (std::vector<float>{10}));
+  EXPECT_EQ(d.stats.first_landed_ms, 1005);
+  EXPECT_EQ(d.stats.last_landed_ms, 1010);
+}
+
 TEST(DatasetTest, BuildsFromFeedRecordsOfTheSyntheticGenerator) {
   testing::FakeFeed feed;
   SyntheticOptions o;
   o.count = 500;
   feed.AppendSynthetic(o);
   DatasetBuilder b(DatasetOptions{0.2});
-  ASSERT_TRUE(feed.Scan({}, "", feed.LastCursor(), [&](const FeedRecord& r) {
-                    b.Add(r);
-                    return true;
-                  }).has_value());
+  ASSERT_TRUE(feed.Scan({}, "", feed.LastCursor(),
+                        [&](const FeedRecord& r) {
+                          b.Add(r);
+                          return true;
+                        })
+                  .has_value());
   const Dataset d = b.Finish();
   EXPECT_EQ(d.feature_names, SyntheticFeatureNames());
   EXPECT_EQ(d.stats.records_read, 500);

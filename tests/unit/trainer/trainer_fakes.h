@@ -111,6 +111,11 @@ class FakeTracker final : public Tracker, public ArtifactReader {
   Status SetTag(const std::string&, const std::string&, const std::string&) override {
     return {};
   }
+  Status LogParams(const std::string& run_id,
+                   const std::map<std::string, std::string>& p) override {
+    for (const auto& [k, v] : p) params[run_id][k] = v;
+    return {};
+  }
   Status EndRun(const std::string&, RunEndStatus, int64_t) override { return {}; }
   Status LogArtifact(const RunRef& run, const std::string& path,
                      const std::string& content) override {
@@ -127,6 +132,7 @@ class FakeTracker final : public Tracker, public ArtifactReader {
   }
 
   std::map<std::pair<std::string, std::string>, std::string> artifacts;
+  std::map<std::string, std::map<std::string, std::string>> params;  // run id -> params
 };
 
 class FakeRegistry final : public ModelRegistry {

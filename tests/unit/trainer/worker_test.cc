@@ -110,8 +110,7 @@ TEST_F(WorkerTest, ChampionWithoutAReadableModelIsReplaced) {
   ASSERT_TRUE(registry.SetAlias("threat-scorer", "champion", "1").has_value());
   ASSERT_EQ(Run(Env("run-1")), 0) << sink.bodies.back();
   EXPECT_EQ(Last()["metrics"]["promoted"], 1);
-  EXPECT_NE(Last()["message"].get<std::string>().find("has no model/model.json"),
-            std::string::npos)
+  EXPECT_NE(Last()["message"].get<std::string>().find("has no model/model.json"), std::string::npos)
       << Last()["message"];
   EXPECT_EQ(Champion(), "2");
 }
@@ -153,8 +152,7 @@ TEST_F(WorkerTest, WeakerModelIsRegisteredButDoesNotTakeTheChampion) {
   EXPECT_EQ(done["metrics"]["promoted"], 0);
   ASSERT_TRUE(done["metrics"].contains("champion_auc"));
   EXPECT_GT(done["metrics"]["champion_auc"].get<double>(), done["metrics"]["auc"].get<double>());
-  EXPECT_NE(done["message"].get<std::string>().find("Kept the champion"),
-            std::string::npos)
+  EXPECT_NE(done["message"].get<std::string>().find("Kept the champion"), std::string::npos)
       << done["message"];
   EXPECT_EQ(registry.models.at("threat-scorer").size(), 2u);
   EXPECT_EQ(Champion(), "1");
@@ -170,7 +168,8 @@ TEST_F(WorkerTest, StrongerModelTakesTheChampion) {
   const json done = Last();
   EXPECT_EQ(done["metrics"]["promoted"], 1);
   EXPECT_LT(done["metrics"]["champion_auc"].get<double>(), done["metrics"]["auc"].get<double>());
-  EXPECT_NE(done["message"].get<std::string>().find("the interval lies above 0"), std::string::npos);
+  EXPECT_NE(done["message"].get<std::string>().find("the interval lies above 0"),
+            std::string::npos);
   EXPECT_EQ(Champion(), "2");
 }
 
@@ -387,6 +386,20 @@ TEST_F(WorkerTest, TrainingPoliciesChooseTheRangeEndingAtTheWindow) {
                               {"RETRAINING_TRAINING_LOOKBACK_MS", "899"},
                               {"DATA_WINDOW_END", FormatRfc3339(1'700'000'002'000)}});
   EXPECT_EQ(recent["training_records"], 900);
+  // The MLflow run records what each model was trained on, beside the trigger window.
+  const int64_t t0 = 1'700'000'000'000;
+  EXPECT_EQ(tracker.params["run-1"], (std::map<std::string, std::string>{
+                                         {"training_policy", "window"},
+                                         {"training_records", "500"},
+                                         {"training_window_start", FormatRfc3339(t0 + 1501)},
+                                         {"training_window_end", FormatRfc3339(t0 + 2000)}}));
+  EXPECT_EQ(tracker.params["run-2"]["training_window_start"], FormatRfc3339(t0 + 1));
+  EXPECT_EQ(tracker.params["run-3"]["training_records"], "1200");
+  EXPECT_EQ(tracker.params["run-3"]["training_max_records"], "1200");
+  EXPECT_EQ(tracker.params["run-3"]["training_window_start"], FormatRfc3339(t0 + 801));
+  EXPECT_EQ(tracker.params["run-4"]["training_policy"], "lookback");
+  EXPECT_EQ(tracker.params["run-4"]["training_window_start"], FormatRfc3339(t0 + 1101));
+  EXPECT_EQ(tracker.params["run-4"]["training_lookback"], "899ms");
   Environment bad = Env("run-5", 500);
   bad["RETRAINING_TRAINING_POLICY"] = "everything";
   EXPECT_EQ(Run(bad), 1);
