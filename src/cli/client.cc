@@ -22,12 +22,22 @@ struct ApiResult {
   json body;
 };
 
+// The client for the API: one per process, verifying an https:// server with --ca-file.
+const HttpClient& ClientFor(const CommonOptions& c) {
+  static const HttpClient client([&] {
+    TlsOptions tls;
+    tls.ca_file = c.ca_file;
+    return tls;
+  }());
+  return client;
+}
+
 // Calls the API. Transport failures and error bodies are reported on stderr; returns nullopt
 // then (exit 1).
 std::optional<ApiResult> Call(const CommonOptions& c, const std::string& method, const std::string& path,
                               const std::string& body = "",
                               std::vector<std::pair<std::string, std::string>> headers = {}) {
-  static HttpClient client;
+  const HttpClient& client = ClientFor(c);
   HttpRequest req;
   req.method = method;
   req.url = c.server + path;
@@ -199,7 +209,7 @@ int RunJobsWatch(const CommonOptions& c, const std::string& id, int64_t timeout_
 }
 
 int RunJobsLogs(const CommonOptions& c, const std::string& id, int attempt) {
-  static HttpClient client;
+  const HttpClient& client = ClientFor(c);
   HttpRequest req;
   req.url = c.server + "/retraining/jobs/" + PercentEncode(id) + "/logs" +
             (attempt > 0 ? "?attempt=" + std::to_string(attempt) : "");

@@ -18,6 +18,7 @@ struct CommonOptions {
   std::optional<std::string> listen;  // serve, demo
   std::string server;                 // client commands: base URL of the API
   std::string token;                  // client commands: API token (--token / RETRAIN_TOKEN)
+  std::string ca_file;                // client commands: CA bundle for an https:// server
   bool json = false;                  // client commands: print raw JSON
 };
 

@@ -29,6 +29,9 @@ void AddServerOption(CLI::App* cmd, CommonOptions* common) {
   cmd->add_flag("--json", common->json, "print the API's JSON instead of a summary");
   cmd->add_option("--token", common->token,
                   "API token, when the server has server.auth.tokensFile (env RETRAIN_TOKEN)");
+  cmd->add_option("--ca-file", common->ca_file,
+                  "PEM CA bundle to verify an https:// server with, e.g. its self-signed "
+                  "certificate (env RETRAIN_CA_FILE; default: the system's trust store)");
 }
 
 }  // namespace
@@ -42,6 +45,7 @@ int main(int argc, char** argv) {
   CommonOptions common;
   common.server = EnvOr("RETRAIN_SERVER", "http://127.0.0.1:8080");
   common.token = EnvOr("RETRAIN_TOKEN", "");
+  common.ca_file = EnvOr("RETRAIN_CA_FILE", "");
 
   auto* serve = app.add_subcommand("serve", "run the orchestrator: REST and GraphQL API, trigger and reconcile loops");
   AddConfigOptions(serve, &common);

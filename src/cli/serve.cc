@@ -33,8 +33,10 @@ namespace retrain {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};  // SIGHUP: re-read the TLS certificate
 
 void OnSignal(int) { g_stop = true; }
+void OnHangup(int) { g_reload = true; }
 
 int Fatal(const std::string& what, const Error& e, int code = 1) {
   std::cerr << "retrain: " << what << ": " << e.message << "\n";
@@ -190,6 +192,10 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   so.port = config.server.port;
   so.threads = config.server.threads;
   so.max_body_bytes = static_cast<size_t>(config.server.max_body_bytes);
+  if (!config.server.tls.cert.empty()) {
+    so.tls_cert_file = config.ResolvePath(config.server.tls.cert);
+    so.tls_key_file = config.ResolvePath(config.server.tls.key);
+  }
   auto server = HttpServer::Start(so, [&api](const Request& r) {
     RestApi* a = api.load();
     if (!a) {
@@ -200,9 +206,14 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
     }
     return a->Handle(r);
   });
-  if (!server) return Fatal("cannot listen on " + so.host + ":" + std::to_string(so.port), server.error());
+  if (!server) {
+    const int code = server.error().code == ErrorCode::kInvalidArgument ? 2 : 1;  // bad TLS files
+    return Fatal("cannot listen on " + so.host + ":" + std::to_string(so.port), server.error(),
+                 code);
+  }
   std::string host = so.host == "0.0.0.0" || so.host == "::" ? "127.0.0.1" : so.host;
-  std::string base_url = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
+  std::string base_url = std::string(so.Tls() ? "https://" : "http://") +
+                         (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
                          ":" + std::to_string((*server)->port());
 
   OrchestratorOptions oo;
@@ -215,6 +226,10 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   oo.callback_secret = secret;
   oo.public_url = config.server.public_url.empty() ? base_url : config.server.public_url;
   oo.feed_uri = feed_uri;
+  if (!config.server.tls.ca.empty()) {
+    oo.worker_env["RETRAINING_CA_FILE"] =
+        std::filesystem::absolute(config.ResolvePath(config.server.tls.ca)).string();
+  }
   if (config.feed.source == "neo4j") {
     oo.worker_env["NEO4J_USER"] = config.feed.neo4j_user;
     oo.worker_env["NEO4J_PASSWORD"] = config.feed.neo4j_password;
@@ -244,6 +259,10 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  struct sigaction hup {};
+  hup.sa_handler = OnHangup;
+  sigemptyset(&hup.sa_mask);
+  sigaction(SIGHUP, &hup, nullptr);
 
   orchestrator.loops().Start();
   spdlog::info("retrain serving on {} (data dir {}, {} models, {} executor, feed {}, tracking {})",
@@ -252,6 +271,15 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   if (hooks.on_ready) hooks.on_ready(base_url);
   while (!g_stop && !(hooks.should_stop && hooks.should_stop())) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (g_reload.exchange(false)) {
+      if (!so.Tls()) {
+        spdlog::info("SIGHUP: nothing to reload (server.tls is not set)");
+      } else if (auto s = (*server)->ReloadTls(); s) {
+        spdlog::info("SIGHUP: reloaded the TLS certificate {} for new connections", so.tls_cert_file);
+      } else {
+        spdlog::error("SIGHUP: {}; still serving the previous certificate", s.error().message);
+      }
+    }
   }
   spdlog::info("shutting down");
   orchestrator.loops().Stop();

@@ -41,7 +41,10 @@ int RunWorkerCommand() {
     }
     tracking = std::move(*t);
   }
-  HttpClient client;
+  // RETRAINING_CA_FILE: the CA bundle to verify an HTTPS callback URL with (server.tls.ca).
+  TlsOptions callback_tls;
+  callback_tls.ca_file = get("RETRAINING_CA_FILE");
+  HttpClient client(callback_tls);
   auto sink = OpenEventSink(env, client, std::cout);
   WorkerContext ctx{.env = env,
                     .feed = **feed,

@@ -367,7 +367,17 @@ void Parse(const YAML::Node& root, Ctx& ctx, Config* cfg) {
     b.ReadString("callbackSecret", &cfg->server.callback_secret);
     b.ReadString("publicUrl", &cfg->server.public_url);
     b.RejectUnknown({"listen", "threads", "maxBodyBytes", "callbackAuth", "callbackSecret",
-                     "publicUrl", "auth"});
+                     "publicUrl", "auth", "tls"});
+    Block t(b.Child("tls"), "server.tls", ctx);
+    t.ReadString("cert", &cfg->server.tls.cert);
+    t.ReadString("key", &cfg->server.tls.key);
+    t.ReadString("ca", &cfg->server.tls.ca);
+    t.RejectUnknown({"cert", "key", "ca"});
+    if (cfg->server.tls.cert.empty() != cfg->server.tls.key.empty()) {
+      throw ConfigError{"config: 'server.tls' needs both cert and key (only " +
+                        std::string(cfg->server.tls.cert.empty() ? "key" : "cert") +
+                        " is set)"};
+    }
     Block a(b.Child("auth"), "server.auth", ctx);
     a.ReadEnum("mode", {"auto", "none"}, &cfg->server.auth.mode);
     a.ReadString("tokensFile", &cfg->server.auth.tokens_file);

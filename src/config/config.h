@@ -33,6 +33,15 @@ struct AuthConfig {
   bool metrics_public = true; // /metrics without a token
 };
 
+// HTTPS for the API (`server.tls`). Paths are relative to the data dir. SIGHUP re-reads them.
+struct TlsConfig {
+  std::string cert;  // PEM certificate chain, leaf first; "" = plain HTTP
+  std::string key;   // PEM private key of the certificate
+  // PEM CA bundle that workers verify the server with (RETRAINING_CA_FILE in their
+  // environment); "" = the system's trust store. A self-signed certificate is its own CA.
+  std::string ca;
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
@@ -43,6 +52,7 @@ struct ServerConfig {
   std::string callback_secret;  // secret; "" = generated once and kept in the data dir
   std::string public_url;       // how workers reach the server; "" = http://<listen>
   AuthConfig auth;
+  TlsConfig tls;
 };
 
 struct StoreConfig {

@@ -58,6 +58,9 @@ std::string Describe(const Config& c) {
   p.Line("server.auth.mode", c.server.auth.mode);
   p.Line("server.auth.tokensFile", c.server.auth.tokens_file);
   p.Line("server.auth.metricsPublic", c.server.auth.metrics_public ? "true" : "false");
+  p.Line("server.tls.cert", c.server.tls.cert);
+  p.Line("server.tls.key", c.server.tls.key);
+  p.Line("server.tls.ca", c.server.tls.ca);
   p.Line("store.driver", c.store.driver);
   p.Line("store.path", c.store.path);
   if (!c.store.url.empty()) p.Line("store.url", RedactUrl(c.store.url));

@@ -5,25 +5,34 @@
 
 #include "http/server.h"
 
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <future>
-#include <mutex>
-#include <thread>
-#include <unordered_map>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
 
 #include "http/server_message.h"
 
@@ -32,6 +41,7 @@ namespace retrain {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using net::awaitable;
 
@@ -45,6 +55,68 @@ constexpr auto kLingerTime = std::chrono::milliseconds(500);
 constexpr auto kUnwindTime = std::chrono::seconds(1);
 
 auto Ms(int64_t ms) { return std::chrono::milliseconds(ms < 1 ? 1 : ms); }
+
+// What went wrong in an OpenSSL call, as OpenSSL words it ("no start line", ...).
+std::string TlsReason(const beast::error_code& ec) {
+  if (ec.category() == net::error::get_ssl_category()) {
+    if (const char* r = ERR_reason_error_string(static_cast<unsigned long>(ec.value()))) return r;
+  }
+  return ec.message();
+}
+
+// A file's problem before OpenSSL reads it: missing or unreadable. "" when it can be opened.
+std::string Unreadable(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return std::strerror(errno);
+  std::fclose(f);
+  return "";
+}
+
+// A TLS server context with the certificate chain and key of `options`. TLS 1.2 or newer only.
+// Errors: kInvalidArgument naming the file and the cause.
+Result<std::shared_ptr<ssl::context>> LoadTlsContext(const ServerOptions& options) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  beast::error_code ec;
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use,
+                   ec);
+  const std::string& cert = options.tls_cert_file;
+  const std::string& key = options.tls_key_file;
+  for (const std::string* file : {&cert, &key}) {
+    if (std::string why = Unreadable(*file); !why.empty()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "Cannot read the TLS " + std::string(file == &cert ? "certificate " : "key ") +
+                      *file + ": " + why + ".");
+    }
+  }
+  if (ctx->use_certificate_chain_file(cert, ec)) {
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        "The TLS certificate " + cert + " is not a PEM certificate: " + TlsReason(ec) + ".");
+  }
+  ERR_clear_error();
+  if (ctx->use_private_key_file(key, ssl::context::pem, ec) ||
+      SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+    // Tell a key of another certificate from a file that holds no key at all.
+    bool is_key = false;
+    if (std::FILE* f = std::fopen(key.c_str(), "rb")) {
+      if (EVP_PKEY* k = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr)) {
+        is_key = true;
+        EVP_PKEY_free(k);
+      }
+      std::fclose(f);
+    }
+    ERR_clear_error();
+    if (is_key) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "The TLS key " + key + " does not belong to the certificate " + cert + ".");
+    }
+    return Fail(ErrorCode::kInvalidArgument,
+                "The TLS key " + key + " is not a PEM private key: " + TlsReason(ec) + ".");
+  }
+  return ctx;
+}
 
 }  // namespace
 
@@ -64,8 +136,13 @@ struct ServerState {
 
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
-  std::mutex stop_mu;  // serializes Stop
+  std::mutex stop_mu;    // serializes Stop
   bool stopped = false;  // guarded by stop_mu
+
+  // The TLS context new connections use (null: plain HTTP). Reload swaps it; connections keep
+  // the one they started with.
+  std::mutex tls_mu;
+  std::shared_ptr<ssl::context> tls;  // guarded by tls_mu
 
   net::io_context io;
   tcp::acceptor acceptor{net::make_strand(io)};  // used only on its strand
@@ -76,14 +153,17 @@ struct ServerState {
       : options(std::move(o)), handler(std::move(h)), io(std::max(1, options.threads)) {}
 };
 
-// One accepted connection. Owned by its coroutine; the server keeps a weak reference so it can
-// close the connection on shutdown. Everything but the registration runs on the socket's strand.
+// One accepted connection, plain or TLS. Owned by its coroutine; the server keeps a weak
+// reference so it can close the connection on shutdown. Everything but the registration runs on
+// the socket's strand.
 struct Session {
-  Session(ServerState& impl, tcp::socket socket) : impl(impl), stream(std::move(socket)) {
+  Session(ServerState& impl, tcp::socket socket, std::shared_ptr<ssl::context> tls_context)
+      : impl(impl), plain(std::move(socket)), tls_context(std::move(tls_context)) {
     beast::error_code ec;
-    auto endpoint = stream.socket().remote_endpoint(ec);
+    auto endpoint = plain.socket().remote_endpoint(ec);
     if (!ec) remote = endpoint.address().to_string();
-    stream.socket().set_option(tcp::no_delay(true), ec);
+    plain.socket().set_option(tcp::no_delay(true), ec);
+    if (this->tls_context) tls.emplace(std::move(plain), *this->tls_context);
   }
   ~Session() {
     std::lock_guard lock(impl.mu);
@@ -91,8 +171,13 @@ struct Session {
     impl.changed.notify_all();
   }
 
+  // The TCP layer, under TLS or not: timeouts, shutdown and close act on it.
+  beast::tcp_stream& Tcp() { return tls ? beast::get_lowest_layer(*tls) : plain; }
+
   ServerState& impl;
-  beast::tcp_stream stream;
+  beast::tcp_stream plain;  // moved into `tls` for a TLS connection
+  std::shared_ptr<ssl::context> tls_context;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
   std::string remote;
   bool idle = false;  // waiting for the first byte of the next request
@@ -126,51 +211,67 @@ std::optional<ErrorReply> ReplyForReadError(const beast::error_code& ec, size_t 
   return std::nullopt;
 }
 
-awaitable<void> LingeringClose(Session& s) {
+// Ends the sending side: a TLS close_notify first (bounded by the linger time), then the TCP
+// half-close.
+template <class Stream>
+awaitable<void> ShutdownSend(Session& s, Stream& stream) {
   beast::error_code ec;
-  s.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  s.stream.expires_after(kLingerTime);
+  if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+    s.Tcp().expires_after(kLingerTime);
+    co_await stream.async_shutdown(net::redirect_error(net::use_awaitable, ec));
+  }
+  s.Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+template <class Stream>
+awaitable<void> LingeringClose(Session& s, Stream& stream) {
+  beast::error_code ec;
+  co_await ShutdownSend(s, stream);
+  s.Tcp().expires_after(kLingerTime);
   std::array<char, kReadChunk> scratch;
   while (!ec) {
-    co_await s.stream.async_read_some(net::buffer(scratch),
-                                      net::redirect_error(net::use_awaitable, ec));
+    co_await s.Tcp().async_read_some(net::buffer(scratch),
+                                     net::redirect_error(net::use_awaitable, ec));
   }
 }
 
-awaitable<void> WriteError(Session& s, const ErrorReply& reply, unsigned version) {
+template <class Stream>
+awaitable<void> WriteError(Session& s, Stream& stream, const ErrorReply& reply, unsigned version) {
   auto res = ErrorResponse(reply, version);
-  s.stream.expires_after(Ms(s.impl.options.read_timeout_ms));
+  s.Tcp().expires_after(Ms(s.impl.options.read_timeout_ms));
   beast::error_code ec;
-  co_await http::async_write(s.stream, res, net::redirect_error(net::use_awaitable, ec));
-  if (!ec) co_await LingeringClose(s);
+  co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+  if (!ec) co_await LingeringClose(s, stream);
 }
 
 // Waits for the first byte of the next request. False when the connection should end.
-awaitable<bool> AwaitNextRequest(Session& s) {
+template <class Stream>
+awaitable<bool> AwaitNextRequest(Session& s, Stream& stream) {
   if (s.buffer.size() > 0) co_return true;  // pipelined request already buffered
   if (s.impl.stopping) co_return false;
   s.idle = true;
-  s.stream.expires_after(Ms(s.impl.options.idle_timeout_ms));
+  s.Tcp().expires_after(Ms(s.impl.options.idle_timeout_ms));
   beast::error_code ec;
-  size_t n = co_await s.stream.async_read_some(s.buffer.prepare(kReadChunk),
-                                               net::redirect_error(net::use_awaitable, ec));
+  size_t n = co_await stream.async_read_some(s.buffer.prepare(kReadChunk),
+                                             net::redirect_error(net::use_awaitable, ec));
   s.idle = false;
   if (ec) co_return false;
   s.buffer.commit(n);
   co_return true;
 }
 
-awaitable<void> Serve(Session& s) {
+template <class Stream>
+awaitable<void> Serve(Session& s, Stream& stream) {
   const ServerOptions& options = s.impl.options;
   for (;;) {
-    if (!co_await AwaitNextRequest(s)) co_return;
+    if (!co_await AwaitNextRequest(s, stream)) co_return;
 
-    s.stream.expires_after(Ms(options.read_timeout_ms));
+    s.Tcp().expires_after(Ms(options.read_timeout_ms));
     http::request_parser<http::string_body> parser;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(options.max_body_bytes);
     beast::error_code ec;
-    co_await http::async_read_header(s.stream, s.buffer, parser,
+    co_await http::async_read_header(stream, s.buffer, parser,
                                      net::redirect_error(net::use_awaitable, ec));
     if (!ec && parser.content_length() && *parser.content_length() > options.max_body_bytes) {
       ec = http::error::body_limit;
@@ -178,23 +279,23 @@ awaitable<void> Serve(Session& s) {
     if (!ec && !parser.is_done()) {
       if (ExpectsContinue(parser.get())) {
         http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
-        co_await http::async_write(s.stream, go_on, net::redirect_error(net::use_awaitable, ec));
+        co_await http::async_write(stream, go_on, net::redirect_error(net::use_awaitable, ec));
         if (ec) co_return;
       }
-      co_await http::async_read(s.stream, s.buffer, parser,
+      co_await http::async_read(stream, s.buffer, parser,
                                 net::redirect_error(net::use_awaitable, ec));
     }
     const unsigned version = parser.is_header_done() ? parser.get().version() : 11;
     if (ec) {
       if (auto reply = ReplyForReadError(ec, options.max_body_bytes)) {
-        co_await WriteError(s, *reply, version);
+        co_await WriteError(s, stream, *reply, version);
       }
       co_return;
     }
 
     auto request = ToRequest(parser.release(), s.remote);
     if (!request) {
-      co_await WriteError(s, request.error(), version);
+      co_await WriteError(s, stream, request.error(), version);
       co_return;
     }
     bool keep_alive = request->keep_alive && !s.impl.stopping;
@@ -205,11 +306,11 @@ awaitable<void> Serve(Session& s) {
     }
     if (s.impl.stopping) keep_alive = false;
     res.keep_alive(keep_alive);
-    s.stream.expires_after(Ms(options.read_timeout_ms));
-    co_await http::async_write(s.stream, res, net::redirect_error(net::use_awaitable, ec));
+    s.Tcp().expires_after(Ms(options.read_timeout_ms));
+    co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
     if (ec) co_return;
     if (!keep_alive) {
-      s.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      co_await ShutdownSend(s, stream);
       co_return;
     }
   }
@@ -217,12 +318,21 @@ awaitable<void> Serve(Session& s) {
 
 awaitable<void> RunSession(std::shared_ptr<Session> s) {
   try {
-    co_await Serve(*s);
+    if (s->tls) {
+      // The handshake counts against the read timeout, like a request's headers.
+      s->Tcp().expires_after(Ms(s->impl.options.read_timeout_ms));
+      beast::error_code ec;
+      co_await s->tls->async_handshake(ssl::stream_base::server,
+                                       net::redirect_error(net::use_awaitable, ec));
+      if (!ec) co_await Serve(*s, *s->tls);
+    } else {
+      co_await Serve(*s, s->plain);
+    }
   } catch (const std::exception&) {
     // A failure of this one connection; the connection is closed below.
   }
   beast::error_code ec;
-  s->stream.socket().close(ec);
+  s->Tcp().socket().close(ec);
 }
 
 awaitable<void> AcceptLoop(ServerState& impl) {
@@ -239,12 +349,17 @@ awaitable<void> AcceptLoop(ServerState& impl) {
       co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
       continue;
     }
-    auto session = std::make_shared<Session>(impl, std::move(socket));
+    std::shared_ptr<ssl::context> tls;
+    {
+      std::lock_guard lock(impl.tls_mu);
+      tls = impl.tls;
+    }
+    auto session = std::make_shared<Session>(impl, std::move(socket), std::move(tls));
     {
       std::lock_guard lock(impl.mu);
       impl.sessions.emplace(session.get(), session);
     }
-    auto executor = session->stream.get_executor();
+    auto executor = session->Tcp().get_executor();
     net::co_spawn(executor, RunSession(std::move(session)), net::detached);
   }
 }
@@ -285,6 +400,11 @@ HttpServer::~HttpServer() { Stop(); }
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options,
                                                       Handler handler) {
   auto impl = std::make_unique<Impl>(options, std::move(handler));
+  if (options.Tls()) {
+    auto tls = LoadTlsContext(options);
+    if (!tls) return std::unexpected(tls.error());
+    impl->tls = std::move(*tls);
+  }
   const std::string where = options.host + ":" + std::to_string(options.port);
   auto endpoint = ResolveListenAddress(*impl, where);
   if (!endpoint) return std::unexpected(endpoint.error());
@@ -321,6 +441,17 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& optio
 
 uint16_t HttpServer::port() const { return impl_->port; }
 
+Status HttpServer::ReloadTls() {
+  if (!impl_->options.Tls()) {
+    return Fail(ErrorCode::kFailedPrecondition, "The server was started without TLS.");
+  }
+  auto tls = LoadTlsContext(impl_->options);
+  if (!tls) return std::unexpected(tls.error());
+  std::lock_guard lock(impl_->tls_mu);
+  impl_->tls = std::move(*tls);
+  return {};
+}
+
 int HttpServer::InFlight() const { return impl_->in_flight.load(); }
 
 void HttpServer::Stop(int64_t grace_ms) {
@@ -343,8 +474,8 @@ void HttpServer::Stop(int64_t grace_ms) {
 
   // Idle keep-alive connections end now; busy ones end after their current response.
   for (auto& s : LiveSessions(impl)) {
-    net::post(s->stream.get_executor(), [s] {
-      if (s->idle) s->stream.cancel();
+    net::post(s->Tcp().get_executor(), [s] {
+      if (s->idle) s->Tcp().cancel();
     });
   }
   {
@@ -353,9 +484,9 @@ void HttpServer::Stop(int64_t grace_ms) {
   }
   // Out of grace: close whatever is left.
   for (auto& s : LiveSessions(impl)) {
-    net::post(s->stream.get_executor(), [s] {
+    net::post(s->Tcp().get_executor(), [s] {
       beast::error_code ec;
-      s->stream.socket().close(ec);
+      s->Tcp().socket().close(ec);
     });
   }
   {

@@ -1,7 +1,8 @@
 #pragma once
-// The HTTP server: asynchronous (Boost.Beast), a small thread pool, keep-alive, a timeout on
-// every read, a bounded request body, graceful shutdown. Beast stays inside server.cc: callers
-// see only these plain types, and the handler is a pure "request in, response out" function
+// The HTTP server: asynchronous (Boost.Beast), a small thread pool, keep-alive, optional TLS
+// (reloadable), a timeout on every read, a bounded request body, graceful shutdown. Beast stays
+// inside server.cc: callers see only these plain types, and the handler is a pure "request in,
+// response out" function
 // that the API layer can unit-test without sockets.
 
 #include <cstdint>
@@ -29,7 +30,7 @@ struct Request {
   // role of an open API is "admin"); "" = not checked. What a client sends never sets it.
   std::string auth_role;
 
-  std::string Header(std::string_view name) const;            // "" when absent
+  std::string Header(std::string_view name) const;                // "" when absent
   std::optional<std::string> Query(std::string_view name) const;  // first value
 };
 
@@ -44,11 +45,15 @@ using Handler = std::function<Response(const Request&)>;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 8080;          // 0 = any free port (see HttpServer::port())
+  uint16_t port = 8080;  // 0 = any free port (see HttpServer::port())
   int threads = 2;
   size_t max_body_bytes = 1 << 20;   // larger bodies are answered 413 without calling the handler
   int64_t read_timeout_ms = 30'000;  // per request, headers and body
   int64_t idle_timeout_ms = 60'000;  // keep-alive connection with no request
+  // HTTPS when both are set: PEM certificate chain (leaf first) and its private key.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool Tls() const { return !tls_cert_file.empty(); }
 };
 
 class HttpServer {
@@ -58,6 +63,11 @@ class HttpServer {
   ~HttpServer();  // stops (like Stop) if still running
 
   uint16_t port() const;  // the bound port
+
+  // Reads the TLS certificate and key files again (after a renewal); connections accepted from
+  // now on use them, open ones keep theirs. On an error (kInvalidArgument naming the file) the
+  // server keeps serving the previous certificate. kFailedPrecondition without TLS.
+  [[nodiscard]] Status ReloadTls();
 
   // Stops accepting, lets requests in flight finish (up to `grace_ms`), closes connections,
   // joins the threads. Idempotent; safe to call from any thread except a handler.
