@@ -18,8 +18,8 @@ A parity check scores version 1 on the worker's own holdout and compares with it
 
 Writes quality.json, quality.txt and quality.png to --out.
 
-usage: quality.py RETRAIN_BIN [--windows 8] [--window-records 2500] [--eval-records 20000]
-                  [--oracle-records 20000] [--max-drift 1.0] [--out bench/results]"""
+usage: quality.py RETRAIN_BIN [--windows 10] [--window-records 5000] [--eval-records 50000]
+                  [--oracle-records 50000] [--max-drift 1.0] [--out bench/results]"""
 import argparse
 import glob
 import json
@@ -332,10 +332,10 @@ def plot(result, path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("binary")
-    ap.add_argument("--windows", type=int, default=8)
-    ap.add_argument("--window-records", type=int, default=2500)
-    ap.add_argument("--eval-records", type=int, default=20000)
-    ap.add_argument("--oracle-records", type=int, default=20000)
+    ap.add_argument("--windows", type=int, default=10)
+    ap.add_argument("--window-records", type=int, default=5000)
+    ap.add_argument("--eval-records", type=int, default=50000)
+    ap.add_argument("--oracle-records", type=int, default=50000)
     ap.add_argument("--max-drift", type=float, default=1.0)
     ap.add_argument("--min-holdout", type=int, default=500)
     ap.add_argument("--job-timeout", type=float, default=600)
