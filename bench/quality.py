@@ -257,6 +257,8 @@ def summarize(rows):
     harmful = [r for r in rows if r["previous_champion"] and r["champion_version"] != r["previous_champion"]
                and r["champion"] < r["previous_champion_auc"]]
     promotions = sum(1 for r in rows if r["previous_champion"] and r["champion_version"] != r["previous_champion"])
+    kept = [r for r in rows if r["latest_version"] > 1 and not r["promoted"]]
+    missed = [r for r in kept if r["latest"] - r["champion"] > 0.01]
     rss = [r["worker_maxrss_kb"] for r in rows if r["worker_maxrss_kb"]]
     return {
         "max_champion_gap": max(gaps), "last_champion_gap": gaps[-1],
@@ -264,6 +266,7 @@ def summarize(rows):
         "first_gap_last": rows[-1]["oracle"] - rows[-1]["first"],
         "first_behind_champion_last": rows[-1]["champion"] - rows[-1]["first"],
         "promotions": promotions, "harmful_promotions": len(harmful),
+        "kept": len(kept), "kept_better_challenger": len(missed),
         "harmful_worst": min((r["champion"] - r["previous_champion_auc"] for r in harmful), default=0.0),
         "worker_peak_rss_mb": max(rss) / 1024 if rss else None,
     }
@@ -300,7 +303,8 @@ def report(result):
                    f"{m['first_behind_champion_last']:+.3f} below the champion at the last window")
         out.append(f"  promotions: {m['promotions']}, of which lowered fresh AUC: {m['harmful_promotions']}"
                    + (f" (worst {m['harmful_worst']:+.4f})" if m["harmful_promotions"] else "")
-                   + f"; worker peak RSS {rss}")
+                   + f"; challengers kept out: {m['kept']}, of which scored over 0.01 higher on the fresh "
+                   f"sample: {m['kept_better_challenger']}; worker peak RSS {rss}")
     out.append(f"({result['seconds']:.0f}s)")
     return "\n".join(out)
 
