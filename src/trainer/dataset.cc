@@ -77,7 +77,8 @@ void DatasetBuilder::AddPayload(std::string_view payload_json, bool holdout) {
     if (key == "label" || !value.is_number()) continue;
     auto [it, inserted] = index_.try_emplace(key, static_cast<uint32_t>(names_.size()));
     if (inserted) names_.push_back(key);
-    row.cells.emplace_back(it->second, static_cast<float>(value.get<double>()));
+    cells_.emplace_back(it->second, static_cast<float>(value.get<double>()));
+    ++row.cells;
   }
   if (label == 1) ++stats_.positives;
   ++(holdout ? stats_.holdout_rows : stats_.train_rows);
@@ -87,6 +88,7 @@ void DatasetBuilder::AddPayload(std::string_view payload_json, bool holdout) {
     --(oldest.holdout ? stats_.holdout_rows : stats_.train_rows);
     if (oldest.label == 1.0f) --stats_.positives;
     ++stats_.dropped_by_limit;
+    cells_.erase(cells_.begin(), cells_.begin() + oldest.cells);
     rows_.pop_front();
   }
 }
@@ -125,13 +127,21 @@ Dataset DatasetBuilder::Finish() {
   for (Matrix* m : {&out.train, &out.holdout}) m->cols = cols;
   out.train.values.reserve(static_cast<size_t>(stats_.train_rows) * cols);
   out.holdout.values.reserve(static_cast<size_t>(stats_.holdout_rows) * cols);
-  for (const Row& row : rows_) {
+  // Oldest first, releasing each row as it is copied, so the sparse rows and the dense matrices
+  // are not both held in full.
+  while (!rows_.empty()) {
+    const Row& row = rows_.front();
     Matrix& m = row.holdout ? out.holdout : out.train;
     const size_t base = m.values.size();
     m.values.resize(base + cols, kMissing);
-    for (const auto& [index, value] : row.cells) m.values[base + column[index]] = value;
+    for (uint32_t k = 0; k < row.cells; ++k) {
+      const auto [index, value] = cells_.front();
+      m.values[base + column[index]] = value;
+      cells_.pop_front();
+    }
     m.labels.push_back(row.label);
     ++m.rows;
+    rows_.pop_front();
   }
   out.stats = stats_;
   *this = DatasetBuilder(options_);

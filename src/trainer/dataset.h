@@ -75,7 +75,8 @@ struct DatasetOptions {
 bool InHoldout(std::string_view cursor, double holdout_fraction);
 
 // Accumulates records one by one (as FeedSource::Scan hands them over) and builds the matrices
-// at the end. Memory: one sparse row per used record until Finish. Not thread-safe.
+// at the end. Memory: 8 bytes per numeric field and about 32 per used record until Finish,
+// which releases them while it fills the dense matrices. Not thread-safe.
 class DatasetBuilder {
  public:
   explicit DatasetBuilder(DatasetOptions options = {}) : options_(options) {}
@@ -92,8 +93,10 @@ class DatasetBuilder {
   Dataset Finish();
 
  private:
+  // A used record; its `cells` cells are the next ones in cells_ (rows and cells in feed order,
+  // so that dropping the oldest row pops the front of both).
   struct Row {
-    std::vector<std::pair<uint32_t, float>> cells;  // (index into names_, value)
+    uint32_t cells = 0;
     float label = 0;
     bool holdout = false;
     bool by_order = false;  // kNewest: Finish decides
@@ -104,6 +107,7 @@ class DatasetBuilder {
   std::vector<std::string> names_;  // feature names in order of first appearance
   std::unordered_map<std::string, uint32_t> index_;  // name -> position in names_
   std::deque<Row> rows_;
+  std::deque<std::pair<uint32_t, float>> cells_;  // (index into names_, value) of every row
 };
 
 }  // namespace retrain

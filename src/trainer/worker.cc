@@ -93,6 +93,7 @@ class WorkerRun {
 
     auto train = DMatrix::FromMatrix(data->train, data->feature_names);
     if (!train) return std::unexpected(train.error());
+    data->train = Matrix{};  // XGBoost holds its own copy; only the holdout is needed below
     auto booster = Booster::Train(*train, s_.train);
     if (!booster) return std::unexpected(booster.error());
     if (!Progress(0.6, "Trained " + std::to_string(s_.train.num_round) + " rounds (max_depth " +
