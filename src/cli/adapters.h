@@ -74,9 +74,16 @@ TrackerOptions TrackerOptionsFrom(const Config& config);
 
 // ---- store and executor -------------------------------------------------------------------
 
-// The job store the configuration names (store.path, in the data dir).
+// The job store the configuration names: SQLite at store.path (in the data dir), or
+// PostgreSQL at store.uri (password from the URI, store.passwordFile, or PGPASSWORD), migrated
+// on open. Errors: those of OpenSqliteJobStore / OpenPostgresJobStore, and kInvalidArgument
+// "invalid_config" when store.passwordFile cannot be read. No message carries the password.
 [[nodiscard]] Result<std::unique_ptr<JobStore>> OpenConfiguredStore(const Config& config,
                                                                     const Clock& clock);
+
+// The password in `path` without its trailing newline. Errors: kInvalidArgument when the file
+// cannot be read or is empty.
+[[nodiscard]] Result<std::string> ReadPasswordFile(const std::string& path);
 
 // The configured executor. The Kubernetes one first removes the Jobs of jobs `store` no longer
 // knows (and logs each); the local one runs `retrain worker` of this binary by default.

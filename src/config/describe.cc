@@ -60,7 +60,8 @@ std::string Describe(const Config& c) {
   p.Line("server.auth.metricsPublic", c.server.auth.metrics_public ? "true" : "false");
   p.Line("store.driver", c.store.driver);
   p.Line("store.path", c.store.path);
-  if (!c.store.url.empty()) p.Line("store.url", RedactUrl(c.store.url));
+  if (!c.store.uri.empty()) p.Line("store.uri", RedactUrl(c.store.uri));
+  if (!c.store.password_file.empty()) p.Line("store.passwordFile", c.store.password_file);
   p.Line("feed.source", c.feed.source);
   p.Line("feed.path", c.feed.path);
   p.Line("feed.pollInterval", FormatDuration(c.feed.poll_interval_ms));

@@ -140,7 +140,7 @@ Result<std::unique_ptr<Conn>> Pool::Open() {
         full.find("no password supplied") != std::string::npos ||
         full.find("authentication failed") != std::string::npos) {
       return Fail(ErrorCode::kPermissionDenied,
-                  "store: PostgreSQL at " + Describe() + " refused the credentials: " + reason,
+                  "PostgreSQL at " + Describe() + " refused the credentials: " + reason,
                   "store_auth_failed");
     }
     if (full.find("invalid URI") != std::string::npos ||
@@ -148,11 +148,10 @@ Result<std::unique_ptr<Conn>> Pool::Open() {
         full.find("missing \"=\"") != std::string::npos ||
         full.find("invalid sslmode") != std::string::npos) {
       return Fail(ErrorCode::kInvalidArgument,
-                  "store: the PostgreSQL URI " + Describe() + " is not valid: " + reason,
+                  "the PostgreSQL URI " + Describe() + " is not valid: " + reason,
                   "invalid_store_uri");
     }
-    return Fail(ErrorCode::kUnavailable,
-                "store: cannot reach PostgreSQL at " + Describe() + ": " + reason,
+    return Fail(ErrorCode::kUnavailable, "cannot reach PostgreSQL at " + Describe() + ": " + reason,
                 "store_unavailable");
   }
   return std::unique_ptr<Conn>(new Conn(c));

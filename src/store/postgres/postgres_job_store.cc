@@ -521,7 +521,7 @@ Status MigrateLocked(Conn& c) {
   const auto known = static_cast<int64_t>(migrations.size());
   if (have > known) {
     Error e = Fail(ErrorCode::kFailedPrecondition,
-                   "store: the PostgreSQL database is at schema version " + std::to_string(have) +
+                   "the PostgreSQL database is at schema version " + std::to_string(have) +
                        ", newer than this binary knows (" + std::to_string(known) +
                        "); run a newer retrain",
                    "schema_too_new")
@@ -565,6 +565,9 @@ Result<std::unique_ptr<JobStore>> OpenPostgresJobStore(const PostgresStoreOption
     if (auto l = (*lease)->Exec("SELECT pg_advisory_lock($1)", {kMigrationLockKey}); !l)
       return std::unexpected(l.error());
     Status migrated = MigrateLocked(**lease);
+    if (!migrated && migrated.error().api_code == "schema_too_new") {
+      migrated.error().message = pool->Describe() + ": " + migrated.error().message;
+    }
     auto unlock = (*lease)->Exec("SELECT pg_advisory_unlock($1)", {kMigrationLockKey});
     if (!migrated) return std::unexpected(migrated.error());
     if (!unlock) return std::unexpected(unlock.error());
