@@ -136,6 +136,7 @@ Result<std::unique_ptr<Conn>> Pool::Open() {
     // libpq repeats "connection to server at ... failed: " before the reason.
     auto reason_at = msg.find("failed: ");
     std::string reason = reason_at == std::string::npos ? msg : msg.substr(reason_at + 8);
+    if (reason.rfind("FATAL:  ", 0) == 0) reason = reason.substr(8);
     if (full.find("password authentication failed") != std::string::npos ||
         full.find("no password supplied") != std::string::npos ||
         full.find("authentication failed") != std::string::npos) {
@@ -154,6 +155,10 @@ Result<std::unique_ptr<Conn>> Pool::Open() {
     return Fail(ErrorCode::kUnavailable, "cannot reach PostgreSQL at " + Describe() + ": " + reason,
                 "store_unavailable");
   }
+  // Server notices (e.g. "relation already exists, skipping") are not errors: libpq would print
+  // them to stderr.
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<Conn>(new Conn(c));
 }
 

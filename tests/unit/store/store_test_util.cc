@@ -72,6 +72,8 @@ class PostgresLocation final : public StoreLocation {
  private:
   static std::string Run(const std::string& uri, const std::string& sql) {
     PGconn* c = PQconnectdb(uri.c_str());
+    PQsetNoticeProcessor(
+        c, [](void*, const char*) {}, nullptr);  // "drop cascades to ..."
     std::string err;
     if (PQstatus(c) != CONNECTION_OK) {
       err = PQerrorMessage(c);
