@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# retrain start-up against a real PostgreSQL: check_startup.sh RETRAIN_BIN URI WORKDIR
-# URI is postgresql://user:password@127.0.0.1:port/db of a running server.
+# retrain start-up against a real PostgreSQL:
+#   check_startup.sh RETRAIN_BIN URI WORKDIR STOP_CMD START_CMD
+# URI is postgresql://user:password@127.0.0.1:port/db of a running server; STOP_CMD and
+# START_CMD stop and restart it (same port and data).
 set -uo pipefail
-bin=$1 uri=$2 work=$3
+bin=$1 uri=$2 work=$3 stop_cmd=$4 start_cmd=$5
 mkdir -p "$work"
 fails=0
 check() { if "$@"; then echo "ok: ${desc}"; else echo "FAIL: ${desc}"; fails=$((fails+1)); fi; }
@@ -54,6 +56,16 @@ for _ in $(seq 1 100); do
 done
 desc="the automatic trigger's job is in PostgreSQL (jobs: $jobs)"; check [ "${jobs:-0}" -ge 1 ]
 desc="schema version recorded"; check [ "$(psql_q startup_ok 'SELECT max(version) FROM retrain_schema')" = 1 ]
+# PostgreSQL goes away and comes back: /readyz says 503 meanwhile, then 200 on its own.
+readyz() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz"; }
+bash -c "$stop_cmd"
+code=$(readyz)
+desc="/readyz is 503 while PostgreSQL is down (got $code)"; check [ "$code" = 503 ]
+desc="serve keeps running while PostgreSQL is down"; check kill -0 $pid
+bash -c "$start_cmd"
+code=000
+for _ in $(seq 1 50); do code=$(readyz); [ "$code" = 200 ] && break; sleep 0.2; done
+desc="/readyz is 200 again once PostgreSQL is back (got $code)"; check [ "$code" = 200 ]
 desc="the server log does not carry the password"; check bash -c "! grep -qF -- '$password' '$work/ok.log'"
 kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null
 
