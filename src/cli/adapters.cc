@@ -12,7 +12,9 @@
 #include "exec/local/local_executor.h"
 #include "feed/embedded/embedded_feed.h"
 #include "feed/fixtures/fixture_feed.h"
+#include "store/postgres/postgres_import.h"
 #include "store/postgres/postgres_job_store.h"
+#include "store/sqlite/sqlite_export.h"
 #include "store/sqlite/sqlite_job_store.h"
 #include "tracking/mlflow_file/file_io.h"
 #include "tracking/mlflow_file/file_tracker.h"
@@ -204,6 +206,23 @@ Result<std::unique_ptr<JobStore>> OpenConfiguredStore(const Config& config, cons
     o.password = std::move(*pw);
   }
   return OpenPostgresJobStore(o, clock);
+}
+
+Result<StoreCounts> CopySqliteToPostgres(const std::string& sqlite_path,
+                                         const std::string& postgres_uri,
+                                         const std::string& password_file, bool replace,
+                                         const Clock& clock, StoreCounts* source) {
+  PostgresStoreOptions o;
+  o.uri = postgres_uri;
+  if (!password_file.empty()) {
+    auto pw = ReadPasswordFile(password_file);
+    if (!pw) return std::unexpected(pw.error());
+    o.password = std::move(*pw);
+  }
+  auto dump = ExportSqliteStore(sqlite_path, clock);
+  if (!dump) return std::unexpected(dump.error());
+  if (source) *source = CountsOf(*dump);
+  return ImportIntoPostgres(o, clock, *dump, replace);
 }
 
 Result<std::string> ReadPasswordFile(const std::string& path) {

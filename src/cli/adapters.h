@@ -13,6 +13,7 @@
 #include "exec/executor.h"
 #include "feed/feed_source.h"
 #include "store/job_store.h"
+#include "store/store_dump.h"
 #include "tracking/tracker.h"
 
 namespace retrain {
@@ -80,6 +81,17 @@ TrackerOptions TrackerOptionsFrom(const Config& config);
 // "invalid_config" when store.passwordFile cannot be read. No message carries the password.
 [[nodiscard]] Result<std::unique_ptr<JobStore>> OpenConfiguredStore(const Config& config,
                                                                     const Clock& clock);
+
+// `retrain store copy`: every row of the SQLite store at `sqlite_path` into the PostgreSQL
+// store at `postgres_uri` (password from `password_file` when not empty, else the URI or
+// PGPASSWORD), in one transaction. Fills *source with the rows read and returns the rows the
+// target holds afterwards. Errors: those of ExportSqliteStore and ImportIntoPostgres
+// (kFailedPrecondition "target_not_empty" unless `replace`).
+[[nodiscard]] Result<StoreCounts> CopySqliteToPostgres(const std::string& sqlite_path,
+                                                       const std::string& postgres_uri,
+                                                       const std::string& password_file,
+                                                       bool replace, const Clock& clock,
+                                                       StoreCounts* source);
 
 // The password in `path` without its trailing newline. Errors: kInvalidArgument when the file
 // cannot be read or is empty.

@@ -31,6 +31,7 @@ class SqliteLocation final : public StoreLocation {
   Result<std::unique_ptr<JobStore>> Open(const Clock& clock) override {
     return OpenSqliteJobStore(path_, clock);
   }
+  std::string Path() const override { return path_; }
   std::string Exec(const std::string& sql) override {
     sqlite3* db = nullptr;
     std::string err;
@@ -68,6 +69,7 @@ class PostgresLocation final : public StoreLocation {
     return OpenPostgresJobStore(o, clock);
   }
   std::string Exec(const std::string& sql) override { return Run(uri_, sql); }
+  std::string Path() const override { return uri_; }
 
  private:
   static std::string Run(const std::string& uri, const std::string& sql) {

@@ -31,6 +31,9 @@ class StoreLocation {
   virtual Result<std::unique_ptr<JobStore>> Open(const Clock& clock) = 0;
   // Runs SQL on the location outside any store (to age a schema, say). Empty = ok, or the error.
   virtual std::string Exec(const std::string& sql) = 0;
+  // The file path (SQLite) or connection URI (PostgreSQL) of the location.
+  virtual std::string Path() const = 0;
+  std::string Uri() const { return Path(); }
 };
 std::unique_ptr<StoreLocation> MakeStoreLocation(const std::string& backend);
 
