@@ -351,12 +351,20 @@ class PostgresJobStoreImpl final : public JobStore {
   }
 
  private:
-  // Runs `fn` on a pooled connection outside a transaction (each statement commits alone).
+  // Runs `fn` (reads, or single statements that commit alone) on a pooled connection. A pooled
+  // connection that the server dropped since its last use (a restart) fails on first use; that
+  // call runs once more on a fresh connection.
   template <typename T>
   Result<T> WithConn(const std::function<Result<T>(Conn&)>& fn) {
-    auto lease = pool_->Acquire();
-    if (!lease) return std::unexpected(lease.error());
-    return fn(**lease);
+    for (int attempt = 1;; ++attempt) {
+      auto lease = pool_->Acquire();
+      if (!lease) return std::unexpected(lease.error());
+      auto r = fn(**lease);
+      if (!r && attempt == 1 && r.error().api_code == "store_unavailable" && !(*lease)->ok()) {
+        continue;
+      }
+      return r;
+    }
   }
 
   // Runs `fn` in one transaction, from the start again when it lost a race. Nothing of a
@@ -367,7 +375,10 @@ class PostgresJobStoreImpl final : public JobStore {
       auto lease = pool_->Acquire();
       if (!lease) return std::unexpected(lease.error());
       Conn& c = **lease;
-      if (auto b = c.Exec("BEGIN"); !b) return Err(b);
+      if (auto b = c.Exec("BEGIN"); !b) {
+        if (attempt == 1 && b.error().api_code == "store_unavailable") continue;  // stale
+        return Err(b);
+      }
       auto r = fn(c);
       if (r) {
         auto done = c.Exec("COMMIT");
