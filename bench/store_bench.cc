@@ -4,6 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -11,22 +12,20 @@
 #include "core/ids.h"
 #include "core/time.h"
 #include "sqlite/db.h"
+#include "store/postgres/postgres_job_store.h"
 #include "store/sqlite/sqlite_job_store.h"
 
 namespace retrain {
 namespace {
 
-void BM_JobLifecycle(benchmark::State& state) {
-  auto path = std::filesystem::temp_directory_path() / "retrain-store-bench.db";
-  std::filesystem::remove(path);
-  SystemClock clock;
-  auto store = std::move(*OpenSqliteJobStore(path.string(), clock));
+void RunLifecycles(benchmark::State& state, JobStore* store, const Clock& clock) {
   int64_t upto = 0;
   std::string watermark;
+  const std::string model = NewJobId();  // a fresh model: the watermark starts empty
   for (auto _ : state) {
     Job job;
     job.id = NewJobId();
-    job.model_id = "bench";
+    job.model_id = "bench-" + model;
     job.window.after = watermark;
     job.window.upto = std::to_string(upto += 50);
     job.window.records = 50;
@@ -51,7 +50,35 @@ void BM_JobLifecycle(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
+
+void BM_JobLifecycle(benchmark::State& state) {
+  auto path = std::filesystem::temp_directory_path() / "retrain-store-bench.db";
+  std::filesystem::remove(path);
+  SystemClock clock;
+  auto store = std::move(*OpenSqliteJobStore(path.string(), clock));
+  RunLifecycles(state, store.get(), clock);
+}
 BENCHMARK(BM_JobLifecycle)->Unit(benchmark::kMicrosecond);
+
+// The same life on PostgreSQL (RETRAIN_BENCH_POSTGRES_URI; scripts/run-bench starts a server
+// with fsync on, so each commit is durable as on SQLite). Over loopback TCP.
+void BM_JobLifecyclePostgres(benchmark::State& state) {
+  const char* uri = std::getenv("RETRAIN_BENCH_POSTGRES_URI");
+  if (!uri || !*uri) {
+    state.SkipWithError("RETRAIN_BENCH_POSTGRES_URI is not set");
+    return;
+  }
+  SystemClock clock;
+  PostgresStoreOptions o;
+  o.uri = uri;
+  auto store = OpenPostgresJobStore(o, clock);
+  if (!store) {
+    state.SkipWithError(store.error().message.c_str());
+    return;
+  }
+  RunLifecycles(state, store->get(), clock);
+}
+BENCHMARK(BM_JobLifecyclePostgres)->Unit(benchmark::kMicrosecond);
 
 void BM_BaselineFourBareInserts(benchmark::State& state) {
   auto path = std::filesystem::temp_directory_path() / "retrain-store-baseline.db";
@@ -81,7 +108,8 @@ void SetUpConcurrent(const benchmark::State& state) {
   auto path = std::filesystem::temp_directory_path() / "retrain-store-concurrent.db";
   g_store.reset();
   std::filesystem::remove(path);
-  g_store = std::move(*OpenSqliteJobStore(path.string(), g_clock, static_cast<size_t>(state.range(0))));
+  g_store =
+      std::move(*OpenSqliteJobStore(path.string(), g_clock, static_cast<size_t>(state.range(0))));
   g_ids.clear();
   for (int t = 0; t < state.threads(); ++t) {
     Job job;

@@ -3,11 +3,18 @@
 #include <spdlog/spdlog.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <filesystem>
 
 #include "exec/local/local_executor.h"
 #include "feed/embedded/embedded_feed.h"
 #include "feed/fixtures/fixture_feed.h"
+#include "store/postgres/postgres_import.h"
+#include "store/postgres/postgres_job_store.h"
+#include "store/sqlite/sqlite_export.h"
 #include "store/sqlite/sqlite_job_store.h"
 #include "tracking/mlflow_file/file_io.h"
 #include "tracking/mlflow_file/file_tracker.h"
@@ -188,7 +195,50 @@ TrackerOptions TrackerOptionsFrom(const Config& config) {
 // ---- store and executor -------------------------------------------------------------------
 
 Result<std::unique_ptr<JobStore>> OpenConfiguredStore(const Config& config, const Clock& clock) {
-  return OpenSqliteJobStore(config.ResolvePath(config.store.path), clock);
+  if (config.store.driver != "postgres") {
+    return OpenSqliteJobStore(config.ResolvePath(config.store.path), clock);
+  }
+  PostgresStoreOptions o;
+  o.uri = config.store.uri;
+  if (!config.store.password_file.empty()) {
+    auto pw = ReadPasswordFile(config.store.password_file);
+    if (!pw) return std::unexpected(pw.error());
+    o.password = std::move(*pw);
+  }
+  return OpenPostgresJobStore(o, clock);
+}
+
+Result<StoreCounts> CopySqliteToPostgres(const std::string& sqlite_path,
+                                         const std::string& postgres_uri,
+                                         const std::string& password_file, bool replace,
+                                         const Clock& clock, StoreCounts* source) {
+  PostgresStoreOptions o;
+  o.uri = postgres_uri;
+  if (!password_file.empty()) {
+    auto pw = ReadPasswordFile(password_file);
+    if (!pw) return std::unexpected(pw.error());
+    o.password = std::move(*pw);
+  }
+  auto dump = ExportSqliteStore(sqlite_path, clock);
+  if (!dump) return std::unexpected(dump.error());
+  if (source) *source = CountsOf(*dump);
+  return ImportIntoPostgres(o, clock, *dump, replace);
+}
+
+Result<std::string> ReadPasswordFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "config: cannot read 'store.passwordFile' " + path + ": " + std::strerror(errno),
+                "invalid_config");
+  }
+  std::string pw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();
+  if (pw.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "config: 'store.passwordFile' " + path + " is empty",
+                "invalid_config");
+  }
+  return pw;
 }
 
 Result<std::unique_ptr<Executor>> OpenConfiguredExecutor(const Config& c, Clock& clock,

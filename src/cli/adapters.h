@@ -13,6 +13,7 @@
 #include "exec/executor.h"
 #include "feed/feed_source.h"
 #include "store/job_store.h"
+#include "store/store_dump.h"
 #include "tracking/tracker.h"
 
 namespace retrain {
@@ -74,9 +75,27 @@ TrackerOptions TrackerOptionsFrom(const Config& config);
 
 // ---- store and executor -------------------------------------------------------------------
 
-// The job store the configuration names (store.path, in the data dir).
+// The job store the configuration names: SQLite at store.path (in the data dir), or
+// PostgreSQL at store.uri (password from the URI, store.passwordFile, or PGPASSWORD), migrated
+// on open. Errors: those of OpenSqliteJobStore / OpenPostgresJobStore, and kInvalidArgument
+// "invalid_config" when store.passwordFile cannot be read. No message carries the password.
 [[nodiscard]] Result<std::unique_ptr<JobStore>> OpenConfiguredStore(const Config& config,
                                                                     const Clock& clock);
+
+// `retrain store copy`: every row of the SQLite store at `sqlite_path` into the PostgreSQL
+// store at `postgres_uri` (password from `password_file` when not empty, else the URI or
+// PGPASSWORD), in one transaction. Fills *source with the rows read and returns the rows the
+// target holds afterwards. Errors: those of ExportSqliteStore and ImportIntoPostgres
+// (kFailedPrecondition "target_not_empty" unless `replace`).
+[[nodiscard]] Result<StoreCounts> CopySqliteToPostgres(const std::string& sqlite_path,
+                                                       const std::string& postgres_uri,
+                                                       const std::string& password_file,
+                                                       bool replace, const Clock& clock,
+                                                       StoreCounts* source);
+
+// The password in `path` without its trailing newline. Errors: kInvalidArgument when the file
+// cannot be read or is empty.
+[[nodiscard]] Result<std::string> ReadPasswordFile(const std::string& path);
 
 // The configured executor. The Kubernetes one first removes the Jobs of jobs `store` no longer
 // knows (and logs each); the local one runs `retrain worker` of this binary by default.

@@ -38,6 +38,11 @@ int RunWorkerCommand();
 // appends the line to that file (created with mode 0600).
 int RunTokenCreate(const std::string& role, const std::string& name, const std::string& file);
 int RunConfigCheck(const CommonOptions& common);
+// `retrain store copy --from sqlite:PATH --to postgresql://...`: moves an embedded store's whole
+// history into PostgreSQL, refusing a non-empty target unless `force`; prints the counts of
+// both sides and exits 1 when they differ.
+int RunStoreCopy(const std::string& from, const std::string& to, const std::string& password_file,
+                 bool force);
 
 int RunTrigger(const CommonOptions& common, const std::string& model, const std::string& reason,
                bool force, const std::string& idempotency_key);

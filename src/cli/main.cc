@@ -142,6 +142,25 @@ int main(int argc, char** argv) {
   imp->add_option("PATH", import_path, "file or directory")->required();
   AddConfigOptions(imp, &common);
 
+  auto* store_cmd = app.add_subcommand("store", "the job store: copy an embedded history into PostgreSQL");
+  store_cmd->require_subcommand(1);
+  auto* store_copy = store_cmd->add_subcommand(
+      "copy",
+      "copy every job, event, watermark, idempotency key, setting and promotion of a SQLite "
+      "store into PostgreSQL in one transaction, then compare the counts of both (exit 1 when "
+      "they differ). Stop `retrain serve` on the source first");
+  std::string copy_from, copy_to, copy_password_file;
+  bool copy_force = false;
+  store_copy->add_option("--from", copy_from, "the source: sqlite:PATH (e.g. sqlite:.retrain/jobs.db)")
+      ->required();
+  store_copy->add_option("--to", copy_to, "the target: postgresql://user@host:port/db?sslmode=...")
+      ->required();
+  store_copy->add_option("--password-file", copy_password_file,
+                         "read the target's password from this file (else the URI or PGPASSWORD)");
+  store_copy->add_flag("--force", copy_force,
+                       "replace whatever the target holds (without it, a non-empty target is "
+                       "refused)");
+
   auto* token = app.add_subcommand("token", "API tokens for server.auth.tokensFile");
   token->require_subcommand(1);
   auto* token_create = token->add_subcommand(
@@ -199,6 +218,7 @@ int main(int argc, char** argv) {
   if (imp->parsed()) return RunFeedImport(common, import_path);
   if (check->parsed()) return RunConfigCheck(common);
   if (token_create->parsed()) return RunTokenCreate(token_role, token_name, token_file);
+  if (store_copy->parsed()) return RunStoreCopy(copy_from, copy_to, copy_password_file, copy_force);
   std::cerr << "retrain: no command given (see --help)\n";
   return 2;
 }

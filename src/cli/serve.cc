@@ -150,7 +150,9 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
     return 2;
   }
   auto store = OpenConfiguredStore(config, clock);
-  if (!store) return Fatal("cannot open the job store", store.error());
+  // Every start-up failure of the store is one for the operator to fix (credentials, address,
+  // schema version) or for the supervisor to retry by restarting: exit 2 either way.
+  if (!store) return Fatal("cannot open the job store", store.error(), 2);
 
   const std::string feed_uri = WorkerFeedUri(config);
   auto feed = OpenConfiguredFeed(config);

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "orchestrator/cron.h"
+#include "core/redact.h"
 #include "core/time.h"
 
 namespace retrain {
@@ -388,8 +389,9 @@ void Parse(const YAML::Node& root, Ctx& ctx, Config* cfg) {
     Block b(top.Child("store"), "store", ctx);
     b.ReadEnum("driver", {"sqlite", "postgres"}, &cfg->store.driver);
     b.ReadString("path", &cfg->store.path);
-    b.ReadString("url", &cfg->store.url);
-    b.RejectUnknown({"driver", "path", "url"});
+    b.ReadString("uri", &cfg->store.uri);
+    b.ReadString("passwordFile", &cfg->store.password_file);
+    b.RejectUnknown({"driver", "path", "uri", "passwordFile"});
   }
   {
     Block b(top.Child("feed"), "feed", ctx);
@@ -449,6 +451,36 @@ void Parse(const YAML::Node& root, Ctx& ctx, Config* cfg) {
   top.RejectUnknown({"experiment", "server", "store", "feed", "executor", "trigger", "models"});
 }
 
+// A postgresql:// store.uri selects the PostgreSQL store; store.driver may say so too, but the
+// file may not contradict its own uri.
+Status ResolveStore(Config* cfg) {
+  StoreConfig& st = cfg->store;
+  auto fail = [](const std::string& m) { return Fail(ErrorCode::kInvalidArgument, m, "invalid_config"); };
+  if (!st.uri.empty()) {
+    if (st.uri.rfind("postgresql://", 0) != 0 && st.uri.rfind("postgres://", 0) != 0) {
+      return fail("config: 'store.uri' is '" + RedactUrl(st.uri) +
+                  "'; expected a postgresql://user@host:port/database URI");
+    }
+    // A uri from the environment outranks the file's driver; both in the file must agree.
+    auto uri_from = cfg->origins.find("store.uri");
+    bool uri_from_file = uri_from != cfg->origins.end() && uri_from->second.rfind("file ", 0) == 0;
+    if (st.driver == "sqlite" && cfg->origins.count("store.driver") && uri_from_file) {
+      return fail("config: 'store.driver' is 'sqlite' but 'store.uri' names PostgreSQL (" +
+                  RedactUrl(st.uri) + "); drop one of them");
+    }
+    st.driver = "postgres";
+    if (!cfg->origins.count("store.driver")) cfg->origins["store.driver"] = "implied by store.uri";
+  } else if (st.driver == "postgres") {
+    return fail("config: 'store.driver' is 'postgres' but 'store.uri' is not set; expected "
+                "postgresql://user@host:port/database (or env RETRAIN_STORE_URI)");
+  }
+  if (!st.password_file.empty() && st.driver != "postgres") {
+    return fail("config: 'store.passwordFile' is set but the store is sqlite; it applies to a "
+                "postgresql:// 'store.uri' only");
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string Config::ResolvePath(const std::string& path) const {
@@ -487,6 +519,7 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& orig
   ApplyEnv(env, "NEO4J_URI", &cfg.feed.neo4j_uri, "feed.neo4j.uri", &cfg.origins);
   ApplyEnv(env, "NEO4J_USER", &cfg.feed.neo4j_user, "feed.neo4j.user", &cfg.origins);
   ApplyEnv(env, "NEO4J_PASSWORD", &cfg.feed.neo4j_password, "feed.neo4j.password", &cfg.origins);
+  ApplyEnv(env, "RETRAIN_STORE_URI", &cfg.store.uri, "store.uri", &cfg.origins);
   ApplyEnv(env, "RETRAIN_DATA_DIR", &cfg.data_dir, "dataDir", &cfg.origins);
   ApplyEnv(env, "RETRAIN_API_TOKENS_FILE", &cfg.server.auth.tokens_file, "server.auth.tokensFile",
            &cfg.origins);
@@ -516,12 +549,7 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& orig
     return Fail(ErrorCode::kInvalidArgument, "config: 'experiment.name' must not be empty",
                 "invalid_config");
   }
-  if (cfg.store.driver == "postgres") {
-    return Fail(ErrorCode::kInvalidArgument,
-                "config: 'store.driver' is 'postgres', which this build does not include yet; "
-                "use sqlite",
-                "invalid_config");
-  }
+  if (auto s = ResolveStore(&cfg); !s) return std::unexpected(s.error());
   return cfg;
 }
 

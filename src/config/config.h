@@ -56,9 +56,10 @@ struct ServerConfig {
 };
 
 struct StoreConfig {
-  std::string driver = "sqlite";  // sqlite | postgres
+  std::string driver = "sqlite";  // sqlite | postgres (a postgresql:// uri implies postgres)
   std::string path = "jobs.db";   // sqlite file, relative to the data dir
-  std::string url;                // postgres connection string (secret parts never printed)
+  std::string uri;                // postgresql://... (env RETRAIN_STORE_URI); secret parts masked
+  std::string password_file;      // file holding the PostgreSQL password (a Kubernetes Secret)
 };
 
 struct FeedConfig {

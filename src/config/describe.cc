@@ -63,7 +63,8 @@ std::string Describe(const Config& c) {
   p.Line("server.tls.ca", c.server.tls.ca);
   p.Line("store.driver", c.store.driver);
   p.Line("store.path", c.store.path);
-  if (!c.store.url.empty()) p.Line("store.url", RedactUrl(c.store.url));
+  if (!c.store.uri.empty()) p.Line("store.uri", RedactUrl(c.store.uri));
+  if (!c.store.password_file.empty()) p.Line("store.passwordFile", c.store.password_file);
   p.Line("feed.source", c.feed.source);
   p.Line("feed.path", c.feed.path);
   p.Line("feed.pollInterval", FormatDuration(c.feed.poll_interval_ms));

@@ -47,7 +47,7 @@ TEST(DescribeTest, PrintsValuesWithOrigins) {
 TEST(DescribeTest, MasksSecretsFromTheFile) {
   auto c = ParseText(
       "server:\n  callbackSecret: cb-Secret-123\n"
-      "store:\n  url: postgres://retrain:Pg-Pass-456@db.internal:5432/retrain\n"
+      "store:\n  uri: postgres://retrain:Pg-Pass-456@db.internal:5432/retrain\n"
       "feed:\n  neo4j:\n    password: Neo-Pass-789\n");
   ASSERT_TRUE(c.has_value()) << c.error().message;
   std::string d = Describe(*c);
@@ -55,7 +55,7 @@ TEST(DescribeTest, MasksSecretsFromTheFile) {
     EXPECT_FALSE(Contains(d, secret)) << "leaked " << secret << ":\n" << d;
   }
   EXPECT_TRUE(Contains(d, "server.callbackSecret = ********  (file test.yaml:2)\n")) << d;
-  EXPECT_TRUE(Contains(d, "store.url = postgres://retrain:********@db.internal:5432/retrain")) << d;
+  EXPECT_TRUE(Contains(d, "store.uri = postgres://retrain:********@db.internal:5432/retrain")) << d;
   EXPECT_TRUE(Contains(d, "feed.neo4j.password = ********  (file test.yaml:7)\n")) << d;
 }
 
@@ -77,31 +77,31 @@ TEST(DescribeTest, EmptyPasswordPrintsEmpty) {
   ASSERT_TRUE(c.has_value());
   std::string d = Describe(*c);
   EXPECT_TRUE(Contains(d, "feed.neo4j.password = \"\"  (default)\n")) << d;
-  EXPECT_FALSE(Contains(d, "store.url")) << d;  // not printed when unset
+  EXPECT_FALSE(Contains(d, "store.uri")) << d;  // not printed when unset
 }
 
 TEST(DescribeTest, UrlWithoutPasswordIsUnchanged) {
   Config c;
-  c.store.url = "postgres://db.internal:5432/retrain";
+  c.store.uri = "postgres://db.internal:5432/retrain";
   std::string d = Describe(c);
-  EXPECT_TRUE(Contains(d, "store.url = postgres://db.internal:5432/retrain  (default)\n")) << d;
-  c.store.url = "postgres://justuser@db.internal/retrain";
+  EXPECT_TRUE(Contains(d, "store.uri = postgres://db.internal:5432/retrain  (default)\n")) << d;
+  c.store.uri = "postgres://justuser@db.internal/retrain";
   d = Describe(c);
-  EXPECT_TRUE(Contains(d, "store.url = postgres://justuser@db.internal/retrain")) << d;
+  EXPECT_TRUE(Contains(d, "store.uri = postgres://justuser@db.internal/retrain")) << d;
 }
 
 TEST(DescribeTest, PostgresPasswordInQueryOrKeywordFormIsMasked) {
   Config c;
-  c.store.url = "postgresql://db.internal/retrain?user=retrain&password=Query-Pass-1";
+  c.store.uri = "postgresql://db.internal/retrain?user=retrain&password=Query-Pass-1";
   std::string query_form = Describe(c);
-  c.store.url = "host=db.internal dbname=retrain user=retrain password=Kw-Pass-2";
+  c.store.uri = "host=db.internal dbname=retrain user=retrain password=Kw-Pass-2";
   std::string keyword_form = Describe(c);
   // Bug: MaskUrl (src/config/describe.cc) only masks user:password@ in the authority; libpq
   // also takes `password=` as a URI query parameter and in keyword/value strings, and those
   // are printed in clear by `retrain config check`.
   if (Contains(query_form, "Query-Pass-1") || Contains(keyword_form, "Kw-Pass-2")) {
-    FAIL() << "store.url password leaks:\n"
-                 << LinesWith(query_form, "store.url") << LinesWith(keyword_form, "store.url");
+    FAIL() << "store.uri password leaks:\n"
+                 << LinesWith(query_form, "store.uri") << LinesWith(keyword_form, "store.uri");
   }
   EXPECT_TRUE(Contains(query_form, "********"));
   EXPECT_TRUE(Contains(keyword_form, "********"));

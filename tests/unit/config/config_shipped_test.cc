@@ -55,7 +55,7 @@ TEST_F(ShippedConfigTest, ServerStoreFeedExecutorTrigger) {
   EXPECT_EQ(c->server.public_url, "");
   EXPECT_EQ(c->store.driver, "sqlite");
   EXPECT_EQ(c->store.path, "jobs.db");
-  EXPECT_EQ(c->store.url, "");
+  EXPECT_EQ(c->store.uri, "");
   EXPECT_EQ(c->feed.source, "embedded");
   EXPECT_EQ(c->feed.path, "feed.db");  // the embedded default when the file leaves it empty
   EXPECT_EQ(c->feed.poll_interval_ms, 5'000);

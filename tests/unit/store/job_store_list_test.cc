@@ -10,7 +10,7 @@
 namespace retrain {
 namespace {
 
-class SqliteJobStoreListTest : public testing::StoreTest {
+class JobStoreListTest : public testing::StoreTest {
  protected:
   // Seven jobs across two models, each finished before the next: a b a b a b a, where the
   // third and sixth fail and the rest complete. ids_ holds them in creation order.
@@ -54,8 +54,9 @@ class SqliteJobStoreListTest : public testing::StoreTest {
 
   std::vector<std::string> ids_;
 };
+RETRAIN_STORE_CONTRACT(JobStoreListTest);
 
-TEST_F(SqliteJobStoreListTest, PagesNewestFirstWithoutGapsOrDuplicates) {
+TEST_P(JobStoreListTest, PagesNewestFirstWithoutGapsOrDuplicates) {
   MakeSeven();
   std::vector<size_t> sizes;
   auto all = Walk(JobFilter{}, 3, &sizes);
@@ -64,7 +65,7 @@ TEST_F(SqliteJobStoreListTest, PagesNewestFirstWithoutGapsOrDuplicates) {
   EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), 7u);
 }
 
-TEST_F(SqliteJobStoreListTest, ExactPageHasNoNextCursor) {
+TEST_P(JobStoreListTest, ExactPageHasNoNextCursor) {
   MakeSeven();
   JobFilter f;
   f.limit = 7;
@@ -79,7 +80,7 @@ TEST_F(SqliteJobStoreListTest, ExactPageHasNoNextCursor) {
   EXPECT_TRUE(p->next_before_seq.has_value());
 }
 
-TEST_F(SqliteJobStoreListTest, FilterByModel) {
+TEST_P(JobStoreListTest, FilterByModel) {
   MakeSeven();
   JobFilter f;
   f.model_id = "a";
@@ -95,7 +96,7 @@ TEST_F(SqliteJobStoreListTest, FilterByModel) {
   EXPECT_TRUE(Walk(f, 3, &sizes).empty());
 }
 
-TEST_F(SqliteJobStoreListTest, FilterByStatusAndBoth) {
+TEST_P(JobStoreListTest, FilterByStatusAndBoth) {
   MakeSeven();
   JobFilter f;
   f.status = JobStatus::kFailed;
@@ -113,7 +114,7 @@ TEST_F(SqliteJobStoreListTest, FilterByStatusAndBoth) {
   EXPECT_TRUE(Walk(f, 3, &sizes).empty());
 }
 
-TEST_F(SqliteJobStoreListTest, ListActiveJobsInCreationOrder) {
+TEST_P(JobStoreListTest, ListActiveJobsInCreationOrder) {
   Job a = Create("a", "10");
   Job b = Create("b", "10");
   Job c = Create("c", "10");
@@ -128,7 +129,7 @@ TEST_F(SqliteJobStoreListTest, ListActiveJobsInCreationOrder) {
   EXPECT_EQ((*active)[1].status, JobStatus::kRunning);
 }
 
-TEST_F(SqliteJobStoreListTest, ActiveAndLastJobPerModel) {
+TEST_P(JobStoreListTest, ActiveAndLastJobPerModel) {
   auto none = store_->ActiveJob("a");
   ASSERT_TRUE(none.has_value());
   EXPECT_FALSE(none->has_value());
@@ -143,7 +144,7 @@ TEST_F(SqliteJobStoreListTest, ActiveAndLastJobPerModel) {
   EXPECT_EQ((*store_->LastJob("a"))->id, second.id);
 }
 
-TEST_F(SqliteJobStoreListTest, JobsNeedingSyncAreTerminalAndNotFinalized) {
+TEST_P(JobStoreListTest, JobsNeedingSyncAreTerminalAndNotFinalized) {
   Job running = Create("a", "10");
   ASSERT_TRUE(MoveTo(running.id, JobStatus::kScheduled).has_value());
   Job done = Create("b", "10");
@@ -157,17 +158,20 @@ TEST_F(SqliteJobStoreListTest, JobsNeedingSyncAreTerminalAndNotFinalized) {
   EXPECT_EQ((*lagging)[0].id, done.id);
   EXPECT_EQ((*lagging)[1].id, failed.id);
 
-  ASSERT_TRUE(store_->UpdateJob(done.id, [](Job& j, JobUpdate&) -> Status {
-    j.tracking_finalized = true;
-    return {};
-  }).has_value());
+  ASSERT_TRUE(store_
+                  ->UpdateJob(done.id,
+                              [](Job& j, JobUpdate&) -> Status {
+                                j.tracking_finalized = true;
+                                return {};
+                              })
+                  .has_value());
   lagging = store_->ListJobsNeedingSync();
   ASSERT_TRUE(lagging.has_value());
   ASSERT_EQ(lagging->size(), 1u);
   EXPECT_EQ((*lagging)[0].id, failed.id);
 }
 
-TEST_F(SqliteJobStoreListTest, EventsForSeveralJobs) {
+TEST_P(JobStoreListTest, EventsForSeveralJobs) {
   Job a = Create("a", "10");
   Job b = Create("b", "10");
   Finish(b.id, JobStatus::kCompleted);

@@ -1,7 +1,5 @@
-// The promotion history in the SQLite store: append, list newest first, previous version filled
+// The promotion history in the job store: append, list newest first, previous version filled
 // from the history, one entry per job, and the migration from a version-1 database.
-#include <sqlite3.h>
-
 #include "store_test_util.h"
 
 namespace retrain::testing {
@@ -20,17 +18,19 @@ Promotion Move(const std::string& model, const std::string& version, int64_t at_
 }
 
 class PromotionsTest : public StoreTest {};
+RETRAIN_STORE_CONTRACT(PromotionsTest);
 
-TEST_F(PromotionsTest, AppendsAndListsNewestFirstPerModel) {
+TEST_P(PromotionsTest, AppendsAndListsNewestFirstPerModel) {
   bool appended = false;
-  auto first = store_->AppendPromotion(Move("m", "1", kT0, PromotionSource::kAutomatic, "job-1"),
-                                       &appended);
+  auto first =
+      store_->AppendPromotion(Move("m", "1", kT0, PromotionSource::kAutomatic, "job-1"), &appended);
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_TRUE(appended);
   EXPECT_GT(first->seq, 0);
   EXPECT_FALSE(first->previous_version);
   ASSERT_TRUE(store_->AppendPromotion(Move("other", "7", kT0 + 1, PromotionSource::kManual)));
-  auto second = store_->AppendPromotion(Move("m", "2", kT0 + 2, PromotionSource::kAutomatic, "job-2"));
+  auto second =
+      store_->AppendPromotion(Move("m", "2", kT0 + 2, PromotionSource::kAutomatic, "job-2"));
   ASSERT_TRUE(second);
   EXPECT_EQ(second->previous_version, "1");  // filled from the history
   Promotion manual = Move("m", "1", kT0 + 3, PromotionSource::kManual);
@@ -65,13 +65,13 @@ TEST_F(PromotionsTest, AppendsAndListsNewestFirstPerModel) {
   EXPECT_TRUE(none->empty());
 }
 
-TEST_F(PromotionsTest, OneEntryPerJobAcrossRetries) {
+TEST_P(PromotionsTest, OneEntryPerJobAcrossRetries) {
   auto first = store_->AppendPromotion(Move("m", "1", kT0, PromotionSource::kAutomatic, "job-1"));
   ASSERT_TRUE(first);
   Reopen();  // a crash between the append and the job's finalize
   bool appended = true;
-  auto again = store_->AppendPromotion(Move("m", "1", kT0 + 5, PromotionSource::kAutomatic, "job-1"),
-                                       &appended);
+  auto again = store_->AppendPromotion(
+      Move("m", "1", kT0 + 5, PromotionSource::kAutomatic, "job-1"), &appended);
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_FALSE(appended);
   EXPECT_EQ(again->seq, first->seq);
@@ -81,17 +81,13 @@ TEST_F(PromotionsTest, OneEntryPerJobAcrossRetries) {
   EXPECT_EQ(list->size(), 1u);
 }
 
-TEST_F(PromotionsTest, MigratesAVersionOneDatabase) {
+TEST_P(PromotionsTest, MigratesAVersionOneDatabase) {
+  if (IsPostgres()) GTEST_SKIP() << "the PostgreSQL schema began with the history";
   // A store written before the history existed: schema version 1 with a job in it.
   Job job = MakeJob("m", "", "c1");
   ASSERT_TRUE(store_->CreateJob(job, std::nullopt));
   store_.reset();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE promotions; PRAGMA user_version = 1;", nullptr, nullptr,
-                         nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  ASSERT_EQ(location_->Exec("DROP TABLE promotions; PRAGMA user_version = 1;"), "");
   Reopen();
   EXPECT_TRUE(store_->GetJob(job.id));
   ASSERT_TRUE(store_->AppendPromotion(Move("m", "1", kT0, PromotionSource::kManual)));

@@ -1,13 +1,13 @@
-// The SQLite job store against store/job_store.h: creation, the one-active-job and watermark
-// guards, idempotency keys, transitions and events, watermark moves, settings, durability.
+// The job store contract (store/job_store.h), on every backend: creation, the one-active-job and
+// watermark guards, idempotency keys, transitions and events, watermark moves, settings,
+// durability.
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
-#include <vector>
-
 #include <variant>
+#include <vector>
 
 #include "store_test_util.h"
 
@@ -16,7 +16,8 @@ namespace {
 
 using testing::kT0;
 
-class SqliteJobStoreTest : public testing::StoreTest {};
+class JobStoreTest : public testing::StoreTest {};
+RETRAIN_STORE_CONTRACT(JobStoreTest);
 
 std::string DetailString(const Error& e, const std::string& key) {
   for (const auto& [k, v] : e.details)
@@ -24,7 +25,7 @@ std::string DetailString(const Error& e, const std::string& key) {
   return "<missing " + key + ">";
 }
 
-TEST_F(SqliteJobStoreTest, CreateInsertsPendingWithFirstEvent) {
+TEST_P(JobStoreTest, CreateInsertsPendingWithFirstEvent) {
   Job in = MakeJob("m", "", "10");
   in.status = JobStatus::kRunning;  // ignored: a new job is pending
   clock_.Advance(5);
@@ -49,7 +50,7 @@ TEST_F(SqliteJobStoreTest, CreateInsertsPendingWithFirstEvent) {
   EXPECT_EQ((*events)[0].source, EventSource::kSystem);
 }
 
-TEST_F(SqliteJobStoreTest, StoredJobKeepsEveryField) {
+TEST_P(JobStoreTest, StoredJobKeepsEveryField) {
   Job in = MakeJob("m", "", "42", 42);
   in.reason = "manual backfill";
   in.trigger = TriggerKind::kGraphql;
@@ -89,7 +90,7 @@ TEST_F(SqliteJobStoreTest, StoredJobKeepsEveryField) {
   EXPECT_FALSE(got->completed_at_ms.has_value());
 }
 
-TEST_F(SqliteJobStoreTest, GetUnknownJob) {
+TEST_P(JobStoreTest, GetUnknownJob) {
   auto r = store_->GetJob("nope");
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
@@ -99,7 +100,7 @@ TEST_F(SqliteJobStoreTest, GetUnknownJob) {
   EXPECT_EQ(ev.error().api_code, "job_not_found");
 }
 
-TEST_F(SqliteJobStoreTest, SecondActiveJobForTheModelIsRefused) {
+TEST_P(JobStoreTest, SecondActiveJobForTheModelIsRefused) {
   Job first = Create("m", "10");
   for (JobStatus s : {JobStatus::kPending, JobStatus::kScheduled, JobStatus::kRunning}) {
     if (s != JobStatus::kPending) {
@@ -115,7 +116,7 @@ TEST_F(SqliteJobStoreTest, SecondActiveJobForTheModelIsRefused) {
   EXPECT_TRUE(store_->CreateJob(MakeJob("other", "", "20"), std::nullopt).has_value());
 }
 
-TEST_F(SqliteJobStoreTest, WrongWatermarkIsAborted) {
+TEST_P(JobStoreTest, WrongWatermarkIsAborted) {
   auto r = store_->CreateJob(MakeJob("m", "5", "10"), std::nullopt);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::kAborted);
@@ -130,7 +131,7 @@ TEST_F(SqliteJobStoreTest, WrongWatermarkIsAborted) {
   EXPECT_TRUE(store_->CreateJob(MakeJob("m", "10", "20"), std::nullopt).has_value());
 }
 
-TEST_F(SqliteJobStoreTest, IdempotencyKeyReplaysTheSameJob) {
+TEST_P(JobStoreTest, IdempotencyKeyReplaysTheSameJob) {
   bool replayed = true;
   Job in = MakeJob("m", "", "10");
   auto first = store_->CreateJob(in, std::string("key-1"), &replayed);
@@ -157,7 +158,7 @@ TEST_F(SqliteJobStoreTest, IdempotencyKeyReplaysTheSameJob) {
   EXPECT_FALSE(none->has_value());
 }
 
-TEST_F(SqliteJobStoreTest, RefusedCreateDoesNotConsumeTheKey) {
+TEST_P(JobStoreTest, RefusedCreateDoesNotConsumeTheKey) {
   Job blocker = Create("m", "10");
   auto r = store_->CreateJob(MakeJob("m", "", "10"), std::string("k"));
   ASSERT_FALSE(r.has_value());
@@ -172,7 +173,7 @@ TEST_F(SqliteJobStoreTest, RefusedCreateDoesNotConsumeTheKey) {
   EXPECT_FALSE(replayed);
 }
 
-TEST_F(SqliteJobStoreTest, ValidTransitionsAppendEventsInOrder) {
+TEST_P(JobStoreTest, ValidTransitionsAppendEventsInOrder) {
   Job j = Create("m", "10");
   clock_.Advance(100);
   ASSERT_TRUE(MoveTo(j.id, JobStatus::kScheduled).has_value());
@@ -220,7 +221,7 @@ TEST_F(SqliteJobStoreTest, ValidTransitionsAppendEventsInOrder) {
   EXPECT_EQ(tail->front().seq, 6);
 }
 
-TEST_F(SqliteJobStoreTest, InvalidTransitionsAreRefusedWithFromAndTo) {
+TEST_P(JobStoreTest, InvalidTransitionsAreRefusedWithFromAndTo) {
   struct Case {
     std::vector<JobStatus> path;  // reached through valid steps
     JobStatus to;
@@ -259,7 +260,7 @@ TEST_F(SqliteJobStoreTest, InvalidTransitionsAreRefusedWithFromAndTo) {
   }
 }
 
-TEST_F(SqliteJobStoreTest, MutateErrorAbortsWithoutWriting) {
+TEST_P(JobStoreTest, MutateErrorAbortsWithoutWriting) {
   Job j = Create("m", "10");
   auto r = store_->UpdateJob(j.id, [](Job& job, JobUpdate& u) -> Status {
     job.status = JobStatus::kScheduled;
@@ -273,7 +274,7 @@ TEST_F(SqliteJobStoreTest, MutateErrorAbortsWithoutWriting) {
   EXPECT_EQ(store_->ListEvents(j.id)->size(), 1u);
 }
 
-TEST_F(SqliteJobStoreTest, UpdateUnknownJob) {
+TEST_P(JobStoreTest, UpdateUnknownJob) {
   bool called = false;
   auto r = store_->UpdateJob("missing", [&](Job&, JobUpdate&) -> Status {
     called = true;
@@ -285,7 +286,7 @@ TEST_F(SqliteJobStoreTest, UpdateUnknownJob) {
   EXPECT_FALSE(called);
 }
 
-TEST_F(SqliteJobStoreTest, UpdateCannotRenameTheJob) {
+TEST_P(JobStoreTest, UpdateCannotRenameTheJob) {
   Job j = Create("m", "10");
   auto r = store_->UpdateJob(j.id, [](Job& job, JobUpdate&) -> Status {
     job.id = "other";
@@ -299,7 +300,7 @@ TEST_F(SqliteJobStoreTest, UpdateCannotRenameTheJob) {
   EXPECT_EQ(r->seq, j.seq);
 }
 
-TEST_F(SqliteJobStoreTest, CompletionMovesTheWatermarkInTheSameUpdate) {
+TEST_P(JobStoreTest, CompletionMovesTheWatermarkInTheSameUpdate) {
   auto st = store_->GetModelState("m");
   ASSERT_TRUE(st.has_value());
   EXPECT_EQ(st->watermark, "");
@@ -316,7 +317,7 @@ TEST_F(SqliteJobStoreTest, CompletionMovesTheWatermarkInTheSameUpdate) {
   EXPECT_EQ(store_->GetModelState("other")->watermark, "");
 }
 
-TEST_F(SqliteJobStoreTest, FailureAndCancelKeepTheWatermark) {
+TEST_P(JobStoreTest, FailureAndCancelKeepTheWatermark) {
   Job a = Create("m", "10");
   Finish(a.id, JobStatus::kCompleted);
   Job b = Create("m", "20");
@@ -330,7 +331,7 @@ TEST_F(SqliteJobStoreTest, FailureAndCancelKeepTheWatermark) {
   EXPECT_EQ(d.window.after, "10");
 }
 
-TEST_F(SqliteJobStoreTest, RepeatedCompletionDoesNotMoveTheWatermarkAgain) {
+TEST_P(JobStoreTest, RepeatedCompletionDoesNotMoveTheWatermarkAgain) {
   Job a = Create("m", "10");
   Finish(a.id, JobStatus::kCompleted);
   Job b = Create("m", "20");
@@ -344,7 +345,7 @@ TEST_F(SqliteJobStoreTest, RepeatedCompletionDoesNotMoveTheWatermarkAgain) {
   EXPECT_EQ(store_->GetModelState("m")->watermark, "20");
 }
 
-TEST_F(SqliteJobStoreTest, SettingsKeepTheFirstValue) {
+TEST_P(JobStoreTest, SettingsKeepTheFirstValue) {
   auto none = store_->GetSetting("callback_secret");
   ASSERT_TRUE(none.has_value());
   EXPECT_FALSE(none->has_value());
@@ -357,7 +358,7 @@ TEST_F(SqliteJobStoreTest, SettingsKeepTheFirstValue) {
   EXPECT_EQ(store_->GetSetting("callback_secret")->value_or(""), "first");
 }
 
-TEST_F(SqliteJobStoreTest, ReopeningKeepsEverything) {
+TEST_P(JobStoreTest, ReopeningKeepsEverything) {
   Job a = Create("m", "10");
   Finish(a.id, JobStatus::kCompleted);
   Job b = MakeJob("m", "10", "20");
@@ -390,15 +391,18 @@ TEST_F(SqliteJobStoreTest, ReopeningKeepsEverything) {
   EXPECT_TRUE(store_->Ping().has_value());
 }
 
-TEST_F(SqliteJobStoreTest, TwentyThreadsRaceForOneModel) {
+TEST_P(JobStoreTest, TwentyThreadsRaceForOneModel) {
   std::atomic<int> ok{0}, active{0}, other{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 20; ++i) {
     threads.emplace_back([&] {
       auto r = store_->CreateJob(MakeJob("m", "", "10"), std::nullopt);
-      if (r) ++ok;
-      else if (r.error().api_code == "job_active") ++active;
-      else ++other;
+      if (r)
+        ++ok;
+      else if (r.error().api_code == "job_active")
+        ++active;
+      else
+        ++other;
     });
   }
   for (auto& t : threads) t.join();
@@ -408,13 +412,12 @@ TEST_F(SqliteJobStoreTest, TwentyThreadsRaceForOneModel) {
   EXPECT_EQ(store_->ListActiveJobs()->size(), 1u);
 }
 
-// Several store instances on one file behave like several processes.
-TEST_F(SqliteJobStoreTest, RaceAcrossStoreInstancesOnOneFile) {
+// Several store instances (each with its own connections) behave like several processes.
+TEST_P(JobStoreTest, RaceAcrossStoreInstances) {
   std::vector<std::unique_ptr<JobStore>> stores;
   for (int i = 0; i < 4; ++i) {
-    auto s = OpenSqliteJobStore(path_, clock_);
-    ASSERT_TRUE(s.has_value()) << s.error().message;
-    stores.push_back(std::move(*s));
+    stores.push_back(OpenAnother());
+    ASSERT_NE(stores.back(), nullptr);
   }
   std::atomic<int> ok{0}, active{0}, other{0};
   std::vector<std::thread> threads;
@@ -423,15 +426,68 @@ TEST_F(SqliteJobStoreTest, RaceAcrossStoreInstancesOnOneFile) {
     Job job = MakeJob("m", "", "10");
     threads.emplace_back([&, s, job] {
       auto r = s->CreateJob(job, std::nullopt);
-      if (r) ++ok;
-      else if (r.error().api_code == "job_active") ++active;
-      else ++other;
+      if (r)
+        ++ok;
+      else if (r.error().api_code == "job_active")
+        ++active;
+      else
+        ++other;
     });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 1);
   EXPECT_EQ(active.load(), 19);
   EXPECT_EQ(other.load(), 0);
+}
+
+// One idempotency key sent to several instances at once (different models, so that the
+// one-active-job rule does not decide it): one job is created, every other call replays it.
+TEST_P(JobStoreTest, SameIdempotencyKeyAcrossStoreInstancesMakesOneJob) {
+  std::vector<std::unique_ptr<JobStore>> stores;
+  for (int i = 0; i < 4; ++i) {
+    stores.push_back(OpenAnother());
+    ASSERT_NE(stores.back(), nullptr);
+  }
+  std::atomic<int> created{0}, replays{0}, other{0};
+  std::vector<std::string> ids(12);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 12; ++i) {
+    JobStore* s = stores[i % stores.size()].get();
+    Job job = MakeJob("model-" + std::to_string(i % 3), "", "10");
+    threads.emplace_back([&, s, job, i] {
+      bool replayed = false;
+      auto r = s->CreateJob(job, std::string("key-1"), &replayed);
+      if (!r) {
+        ++other;
+        return;
+      }
+      ids[i] = r->id;
+      if (replayed)
+        ++replays;
+      else
+        ++created;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(replays.load(), 11);
+  EXPECT_EQ(other.load(), 0);
+  for (const auto& id : ids) EXPECT_EQ(id, ids[0]);
+  auto all = store_->ListJobs(JobFilter{});
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(all->jobs.size(), 1u);
+}
+
+TEST_P(JobStoreTest, NewerSchemaIsRefused) {
+  store_.reset();
+  std::string err = IsPostgres() ? location_->Exec("INSERT INTO retrain_schema VALUES (99)")
+                                 : location_->Exec("PRAGMA user_version = 99");
+  ASSERT_EQ(err, "");
+  auto s = location_->Open(clock_);
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(s.error().api_code, "schema_too_new");
+  EXPECT_NE(s.error().message.find("99"), std::string::npos) << s.error().message;
 }
 
 }  // namespace
@@ -443,7 +499,7 @@ namespace {
 // Concurrent writers share transactions (group commit); none of their updates is lost, events
 // stay numbered 1, 2, 3 ... per job, and a writer whose update is refused leaves the others'
 // updates in the same group intact.
-TEST_F(SqliteJobStoreTest, ConcurrentWritersLoseNothing) {
+TEST_P(JobStoreTest, ConcurrentWritersLoseNothing) {
   constexpr int kThreads = 12;
   constexpr int kEvents = 40;
   std::vector<std::string> ids;
@@ -479,7 +535,8 @@ TEST_F(SqliteJobStoreTest, ConcurrentWritersLoseNothing) {
     auto events = store_->ListEvents(id);
     ASSERT_TRUE(events.has_value());
     ASSERT_EQ(events->size(), static_cast<size_t>(kEvents + 1));  // + the creation event
-    for (size_t i = 0; i < events->size(); ++i) EXPECT_EQ((*events)[i].seq, static_cast<int64_t>(i + 1));
+    for (size_t i = 0; i < events->size(); ++i)
+      EXPECT_EQ((*events)[i].seq, static_cast<int64_t>(i + 1));
     auto job = store_->GetJob(id);
     ASSERT_TRUE(job.has_value());
     EXPECT_EQ(job->status, JobStatus::kPending);
