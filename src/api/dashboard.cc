@@ -8,7 +8,8 @@ extern const std::string_view kDashboardHtml;
 
 Response DashboardPage(const Request& request) {
   if (request.method != "GET" && request.method != "HEAD") {
-    Response r = ErrorResponse(405, "method_not_allowed", request.method + " is not allowed on /; use GET");
+    Response r =
+        ErrorResponse(405, "method_not_allowed", request.method + " is not allowed on /; use GET");
     r.headers.emplace_back("Allow", "GET");
     return r;
   }

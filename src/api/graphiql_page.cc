@@ -25,7 +25,8 @@ namespace {
 constexpr std::string_view kVersion = RETRAIN_GRAPHIQL_VERSION;
 
 // The query the editor opens with: the seed's three operations.
-constexpr std::string_view kDefaultQuery = R"(# retrain GraphQL API. Open the Docs (book icon) to explore the schema;
+constexpr std::string_view kDefaultQuery =
+    R"(# retrain GraphQL API. Open the Docs (book icon) to explore the schema;
 # run an operation with the play button.
 
 query RecentJobs {
@@ -57,7 +58,8 @@ constexpr std::string_view kPageHead = R"(<!doctype html>
 <title>retrain · GraphiQL</title>
 )";
 
-constexpr std::string_view kGraphiqlBody = R"(<style>html,body{height:100%;margin:0}#graphiql{height:100vh}</style>
+constexpr std::string_view kGraphiqlBody =
+    R"(<style>html,body{height:100%;margin:0}#graphiql{height:100vh}</style>
 </head>
 <body>
 <div id="graphiql">Loading GraphiQL…</div>
@@ -122,7 +124,8 @@ document.getElementById('form').addEventListener('submit', function (ev) {
 )";
 
 std::string ReplaceAll(std::string text, std::string_view from, std::string_view to) {
-  for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
+  for (size_t pos = text.find(from); pos != std::string::npos;
+       pos = text.find(from, pos + to.size())) {
     text.replace(pos, from.size(), to);
   }
   return text;

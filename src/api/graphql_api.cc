@@ -8,8 +8,8 @@
 
 #include "api/graphql_internal.h"
 #include "api/json_views.h"
-#include "graphql/graphql.h"
 #include "core/strings.h"
+#include "graphql/graphql.h"
 
 namespace retrain {
 namespace {

@@ -9,9 +9,9 @@
 #include "api/cursor.h"
 #include "api/graphql_internal.h"
 #include "auth/tokens.h"
+#include "core/strings.h"
 #include "core/time.h"
 #include "graphql/error.h"
-#include "core/strings.h"
 
 namespace retrain {
 namespace {
@@ -386,9 +386,10 @@ std::optional<graphql::FieldError> Forbidden(const graphql::Context& ctx, Role n
   if (!role || role->empty()) return std::nullopt;
   auto held = ParseRole(*role);
   if (held && Grants(*held, needed)) return std::nullopt;
-  return graphql::FieldError{what + " needs the " + std::string(ToString(needed)) +
-                                 " role; this token has role " + *role,
-                             "FORBIDDEN", {}};
+  return graphql::FieldError{
+      what + " needs the " + std::string(ToString(needed)) + " role; this token has role " + *role,
+      "FORBIDDEN",
+      {}};
 }
 
 FieldResult TriggerMutation(Orchestrator& orchestrator, const Value& args,
@@ -396,8 +397,8 @@ FieldResult TriggerMutation(Orchestrator& orchestrator, const Value& args,
   std::string model_id = StringArg(args, "modelId").value_or("");
   std::optional<std::string> reason = StringArg(args, "reason");
   if (reason && reason->size() > kMaxReason) {
-    return BadInput("reason", "\"reason\" must be at most " + std::to_string(kMaxReason) +
-                                  " characters.");
+    return BadInput("reason",
+                    "\"reason\" must be at most " + std::to_string(kMaxReason) + " characters.");
   }
   const Value* force = args.Find("force");
   bool forced = force != nullptr && force->IsBool() && force->AsBool();
@@ -414,8 +415,8 @@ FieldResult TriggerMutation(Orchestrator& orchestrator, const Value& args,
 FieldResult CancelMutation(Orchestrator& orchestrator, const Value& args,
                            const graphql::Context& ctx) {
   if (auto no = Forbidden(ctx, Role::kTrigger, "cancelMLRetraining")) return std::unexpected(*no);
-  auto job = orchestrator.commands().Cancel(StringArg(args, "jobId").value_or(""),
-                                            EventSource::kApi);
+  auto job =
+      orchestrator.commands().Cancel(StringArg(args, "jobId").value_or(""), EventSource::kApi);
   if (!job) return Failure(job.error());
   return JobValue(*job);
 }
@@ -438,8 +439,8 @@ std::optional<std::unexpected<FieldError>> CheckMoveReason(const std::optional<s
     return BadInput("reason", "\"reason\" is required: say why the champion moves.");
   }
   if (r->size() > kMaxPromotionReason) {
-    return BadInput("reason", "\"reason\" must be at most " +
-                                  std::to_string(kMaxPromotionReason) + " characters.");
+    return BadInput("reason", "\"reason\" must be at most " + std::to_string(kMaxPromotionReason) +
+                                  " characters.");
   }
   return std::nullopt;
 }
@@ -501,26 +502,24 @@ Result<std::unique_ptr<graphql::Schema>> BuildGraphqlSchema(Orchestrator& orches
                     [st](const Value&, const Value& a, Context&) { return JobQuery(*st, a); }),
       s.SetResolver("Query.mlModels",
                     [o](const Value&, const Value&, Context&) { return ModelsQuery(*o); }),
-      s.SetBatchResolver("MLModel.jobs", [st](std::span<const Value> p, const Value& a, Context&) {
-        return ModelJobs(*st, p, a);
-      }),
-      s.SetBatchResolver("MLRetrainingJob.events",
-                         [st](std::span<const Value> p, const Value&, Context&) {
-                           return JobEvents(*st, p);
-                         }),
-      s.SetResolver("Mutation.triggerMLRetraining",
-                    [o](const Value&, const Value& a, Context& c) { return TriggerMutation(*o, a, c); }),
-      s.SetResolver("Mutation.cancelMLRetraining",
-                    [o](const Value&, const Value& a, Context& c) { return CancelMutation(*o, a, c); }),
-      s.SetResolver("MLModel.champions", [o](const Value& p, const Value& a, Context&) {
-        return ModelChampions(*o, p, a);
-      }),
-      s.SetResolver("Mutation.promoteMLModel", [o](const Value&, const Value& a, Context& c) {
-        return PromoteMutation(*o, a, c);
-      }),
-      s.SetResolver("Mutation.rollbackMLModel", [o](const Value&, const Value& a, Context& c) {
-        return RollbackMutation(*o, a, c);
-      }),
+      s.SetBatchResolver("MLModel.jobs", [st](std::span<const Value> p, const Value& a,
+                                              Context&) { return ModelJobs(*st, p, a); }),
+      s.SetBatchResolver("MLRetrainingJob.events", [st](std::span<const Value> p, const Value&,
+                                                        Context&) { return JobEvents(*st, p); }),
+      s.SetResolver(
+          "Mutation.triggerMLRetraining",
+          [o](const Value&, const Value& a, Context& c) { return TriggerMutation(*o, a, c); }),
+      s.SetResolver(
+          "Mutation.cancelMLRetraining",
+          [o](const Value&, const Value& a, Context& c) { return CancelMutation(*o, a, c); }),
+      s.SetResolver("MLModel.champions", [o](const Value& p, const Value& a,
+                                             Context&) { return ModelChampions(*o, p, a); }),
+      s.SetResolver(
+          "Mutation.promoteMLModel",
+          [o](const Value&, const Value& a, Context& c) { return PromoteMutation(*o, a, c); }),
+      s.SetResolver(
+          "Mutation.rollbackMLModel",
+          [o](const Value&, const Value& a, Context& c) { return RollbackMutation(*o, a, c); }),
   };
   for (auto& b : bound) {
     if (!b) return std::unexpected(b.error());

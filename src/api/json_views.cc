@@ -87,9 +87,10 @@ json ErrorJson(const Error& e) {
   for (const auto& [k, v] : e.details) {
     std::visit([&](const auto& x) { details[k] = x; }, v);
   }
-  return json{{"error", {{"code", e.api_code.empty() ? CodeName(e.code) : e.api_code},
-                         {"message", e.message},
-                         {"details", details}}}};
+  return json{{"error",
+               {{"code", e.api_code.empty() ? CodeName(e.code) : e.api_code},
+                {"message", e.message},
+                {"details", details}}}};
 }
 
 Response JsonResponse(int status, const json& body) {

@@ -30,7 +30,8 @@ std::vector<std::string> Segments(const std::string& path) {
 
 bool IsJsonContentType(const std::string& ct) {
   const std::string base = AsciiLower(TrimView(std::string_view(ct).substr(0, ct.find(';'))));
-  return base == "application/json" || (base.starts_with("application/") && base.ends_with("+json"));
+  return base == "application/json" ||
+         (base.starts_with("application/") && base.ends_with("+json"));
 }
 
 // Parses an optional JSON object body. Errors: 415 when a body is not declared as JSON, 400 when
@@ -52,9 +53,11 @@ std::optional<Response> ParseBody(const Request& r, json* out) {
   try {
     *out = json::parse(r.body);
   } catch (const json::exception& e) {
-    return ErrorResponse(400, "invalid_json", std::string("the request body is not valid JSON: ") + e.what());
+    return ErrorResponse(400, "invalid_json",
+                         std::string("the request body is not valid JSON: ") + e.what());
   }
-  if (!out->is_object()) return ErrorResponse(400, "invalid_json", "the request body must be a JSON object");
+  if (!out->is_object())
+    return ErrorResponse(400, "invalid_json", "the request body must be a JSON object");
   return std::nullopt;
 }
 
@@ -75,11 +78,17 @@ std::optional<JobStatus> ParseStatusLoose(const std::string& s) {
 
 RestApi::RestApi(RestApiOptions options, Orchestrator& orchestrator, JobStore& store,
                  FeedSource& feed, MetricsRegistry& metrics, const Clock& clock)
-    : options_(std::move(options)), orchestrator_(orchestrator), store_(store), feed_(feed),
-      metrics_(metrics), clock_(clock) {
-  metrics_.DeclareCounter("retrain_http_requests_total", "HTTP requests by method, route and status code.");
-  metrics_.DeclareHistogram("retrain_http_request_duration_seconds", "HTTP request latency by route.",
-                            {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
+    : options_(std::move(options)),
+      orchestrator_(orchestrator),
+      store_(store),
+      feed_(feed),
+      metrics_(metrics),
+      clock_(clock) {
+  metrics_.DeclareCounter("retrain_http_requests_total",
+                          "HTTP requests by method, route and status code.");
+  metrics_.DeclareHistogram(
+      "retrain_http_request_duration_seconds", "HTTP request latency by route.",
+      {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
 }
 
 namespace {
@@ -96,8 +105,8 @@ std::optional<Role> NeededRole(const Request& r, bool metrics_public) {
     return std::nullopt;
   }
   // The pages themselves (dashboard, GraphiQL) load without a token; their data calls need one.
-  if (get && (p == "/" || p.starts_with("/graphql/assets/") ||
-              (p == "/graphql" && !r.Query("query")))) {
+  if (get &&
+      (p == "/" || p.starts_with("/graphql/assets/") || (p == "/graphql" && !r.Query("query")))) {
     return std::nullopt;
   }
   if (get) return Role::kRead;
@@ -117,8 +126,8 @@ Response AuthError(const Request& r, int status, const std::string& code,
   if (r.path == "/graphql") {
     resp.status = status;
     std::string upper = code == "unauthenticated" ? "UNAUTHENTICATED" : "FORBIDDEN";
-    resp.body = json{{"errors", json::array({json{{"message", message},
-                                                  {"extensions", {{"code", upper}}}}})}}
+    resp.body = json{{"errors",
+                      json::array({json{{"message", message}, {"extensions", {{"code", upper}}}}})}}
                     .dump();
   } else {
     resp = ErrorResponse(status, code, message);
@@ -135,8 +144,8 @@ std::variant<Role, Response> RestApi::Authorize(const Request& r) const {
   if (!needed) return Role::kRead;
   std::string header = r.Header("authorization");
   std::optional<Principal> who;
-  if (header.size() > 7 && (header.compare(0, 7, "Bearer ") == 0 ||
-                            header.compare(0, 7, "bearer ") == 0)) {
+  if (header.size() > 7 &&
+      (header.compare(0, 7, "Bearer ") == 0 || header.compare(0, 7, "bearer ") == 0)) {
     who = options_.tokens->Verify(std::string_view(header).substr(7));
   }
   if (!who) {
@@ -168,8 +177,9 @@ Response RestApi::Handle(const Request& request) {
     resp = ErrorResponse(500, "internal", "the server failed to handle the request");
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  metrics_.Add("retrain_http_requests_total",
-               {{"method", request.method}, {"route", route}, {"code", std::to_string(resp.status)}});
+  metrics_.Add(
+      "retrain_http_requests_total",
+      {{"method", request.method}, {"route", route}, {"code", std::to_string(resp.status)}});
   metrics_.Observe("retrain_http_request_duration_seconds", {{"route", route}}, secs);
   return resp;
 }
@@ -293,7 +303,8 @@ Response RestApi::Retrain(const Request& r, const std::string& model_id, Role ca
     if (it.key() == "reason") {
       if (it->is_null()) continue;
       if (!it->is_string()) return Invalid("reason", "'reason' must be a string");
-      if (it->get<std::string>().size() > 1000) return Invalid("reason", "'reason' must be at most 1000 characters");
+      if (it->get<std::string>().size() > 1000)
+        return Invalid("reason", "'reason' must be at most 1000 characters");
       reason = it->get<std::string>();
     } else if (it.key() == "force") {
       if (!it->is_boolean()) return Invalid("force", "'force' must be true or false");
@@ -303,18 +314,22 @@ Response RestApi::Retrain(const Request& r, const std::string& model_id, Role ca
     }
   }
   if (force && !Grants(caller, Role::kAdmin)) {
-    return ErrorResponse(403, "forbidden",
-                         "'force' needs the admin role; this token has role " +
-                             std::string(ToString(caller)));
+    return ErrorResponse(
+        403, "forbidden",
+        "'force' needs the admin role; this token has role " + std::string(ToString(caller)));
   }
   std::optional<std::string> key;
   if (auto k = r.Header("idempotency-key"); !k.empty()) {
-    if (k.size() > 255) return ErrorResponse(400, "invalid_idempotency_key", "the Idempotency-Key header must be at most 255 characters");
+    if (k.size() > 255)
+      return ErrorResponse(400, "invalid_idempotency_key",
+                           "the Idempotency-Key header must be at most 255 characters");
     key = model_id + "\n" + k;
   }
-  auto triggered = orchestrator_.commands().Trigger(
-      {.model_id = model_id, .kind = TriggerKind::kManual, .reason = reason, .force = force,
-       .idempotency_key = key});
+  auto triggered = orchestrator_.commands().Trigger({.model_id = model_id,
+                                                     .kind = TriggerKind::kManual,
+                                                     .reason = reason,
+                                                     .force = force,
+                                                     .idempotency_key = key});
   if (!triggered) return ErrorResponse(triggered.error());
   Response resp = JsonResponse(202, JobJson(triggered->job));
   resp.headers.emplace_back("Location", "/retraining/jobs/" + triggered->job.id);
@@ -330,31 +345,39 @@ Response RestApi::ListJobs(const Request& r) {
     } else if (k == "status") {
       f.status = ParseStatusLoose(v);
       if (!f.status) {
-        return ErrorResponse(400, "invalid_filter", "status '" + v +
-                             "' is not one of pending, scheduled, running, completed, failed, cancelled");
+        return ErrorResponse(
+            400, "invalid_filter",
+            "status '" + v +
+                "' is not one of pending, scheduled, running, completed, failed, cancelled");
       }
     } else if (k == "limit") {
       char* end = nullptr;
       long n = std::strtol(v.c_str(), &end, 10);
       if (v.empty() || *end != '\0' || n < 1 || n > 500) {
-        return ErrorResponse(400, "invalid_filter", "limit '" + v + "' must be a whole number from 1 to 500");
+        return ErrorResponse(400, "invalid_filter",
+                             "limit '" + v + "' must be a whole number from 1 to 500");
       }
       f.limit = static_cast<int>(n);
     } else if (k == "cursor") {
       if (v.empty()) continue;
       f.before_seq = DecodeCursor(v);
-      if (!f.before_seq) return ErrorResponse(400, "invalid_cursor", "cursor '" + v + "' is not a cursor this server issued");
+      if (!f.before_seq)
+        return ErrorResponse(400, "invalid_cursor",
+                             "cursor '" + v + "' is not a cursor this server issued");
     } else {
-      return ErrorResponse(400, "invalid_filter", "unknown query parameter '" + k +
-                           "'; expected modelId, status, limit or cursor");
+      return ErrorResponse(
+          400, "invalid_filter",
+          "unknown query parameter '" + k + "'; expected modelId, status, limit or cursor");
     }
   }
   auto page = store_.ListJobs(f);
   if (!page) return ErrorResponse(page.error());
   json jobs = json::array();
   for (const auto& j : page->jobs) jobs.push_back(JobJson(j));
-  return JsonResponse(200, {{"jobs", jobs},
-                            {"nextCursor", page->next_before_seq ? json(EncodeCursor(*page->next_before_seq)) : json(nullptr)}});
+  return JsonResponse(
+      200, {{"jobs", jobs},
+            {"nextCursor",
+             page->next_before_seq ? json(EncodeCursor(*page->next_before_seq)) : json(nullptr)}});
 }
 
 Response RestApi::GetJob(const std::string& id) {
@@ -374,8 +397,9 @@ Response RestApi::PostEvent(const Request& r, const std::string& id) {
       if (!it->is_string()) return Invalid(k, "'status' must be a string");
       in.status = ParseStatusLoose(it->get<std::string>());
       if (!in.status) {
-        return Invalid(k, "status '" + it->get<std::string>() +
-                       "' is not one of pending, scheduled, running, completed, failed, cancelled");
+        return Invalid(
+            k, "status '" + it->get<std::string>() +
+                   "' is not one of pending, scheduled, running, completed, failed, cancelled");
       }
     } else if (k == "progress") {
       if (!it->is_number()) return Invalid(k, "'progress' must be a number from 0 to 1");
@@ -399,20 +423,24 @@ Response RestApi::PostEvent(const Request& r, const std::string& id) {
         in.metrics[m.key()] = m->get<double>();
       }
     } else {
-      return Invalid(k, "unknown field '" + k + "'; expected status, metrics, progress, message or error");
+      return Invalid(
+          k, "unknown field '" + k + "'; expected status, metrics, progress, message or error");
     }
   }
   if (!in.status && !in.progress && !in.message && !in.error && in.metrics.empty()) {
-    return ErrorResponse(400, "empty_event",
-                         "an event needs at least one of status, metrics, progress, message or error");
+    return ErrorResponse(
+        400, "empty_event",
+        "an event needs at least one of status, metrics, progress, message or error");
   }
   std::string auth = r.Header("authorization");
   std::string token;
-  if (auth.size() > 7 && (auth.starts_with("Bearer ") || auth.starts_with("bearer "))) token = auth.substr(7);
+  if (auth.size() > 7 && (auth.starts_with("Bearer ") || auth.starts_with("bearer ")))
+    token = auth.substr(7);
   auto job = orchestrator_.commands().ApplyEvent(id, in, token);
   if (!job) {
     Response resp = ErrorResponse(job.error());
-    if (resp.status == 401) resp.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"retrain\"");
+    if (resp.status == 401)
+      resp.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"retrain\"");
     return resp;
   }
   return JsonResponse(200, JobJson(*job));
@@ -440,18 +468,20 @@ Response RestApi::WorkerLog(const Request& r, const std::string& id) {
     char* end = nullptr;
     long n = std::strtol(a->c_str(), &end, 10);
     if (a->empty() || *end != '\0' || n < 1 || n > job->attempt) {
-      return ErrorResponse(400, "invalid_filter", "attempt '" + *a + "' must be a whole number from 1 to " +
-                           std::to_string(job->attempt));
+      return ErrorResponse(
+          400, "invalid_filter",
+          "attempt '" + *a + "' must be a whole number from 1 to " + std::to_string(job->attempt));
     }
     attempt = static_cast<int>(n);
   }
   if (!options_.worker_log) {
     std::string where = job->kubernetes_job_name
-        ? "its logs are in Kubernetes: kubectl logs -n " + job->kubernetes_namespace.value_or("default") +
-              " -l job-id=" + job->id
-        : "this server does not keep worker logs";
-    return ErrorResponse(404, "logs_unavailable", "job " + job->id + " ran on the " + job->executor +
-                         " executor; " + where);
+                            ? "its logs are in Kubernetes: kubectl logs -n " +
+                                  job->kubernetes_namespace.value_or("default") +
+                                  " -l job-id=" + job->id
+                            : "this server does not keep worker logs";
+    return ErrorResponse(404, "logs_unavailable",
+                         "job " + job->id + " ran on the " + job->executor + " executor; " + where);
   }
   auto text = options_.worker_log(*job, attempt, 1 << 20);
   if (!text) return ErrorResponse(text.error());
@@ -479,27 +509,36 @@ Response RestApi::Preview(const std::string& model_id) {
   auto p = orchestrator_.reads().Preview(model_id);
   if (!p) return ErrorResponse(p.error());
   auto decision = [](const TriggerDecision& d) {
-    return json{{"wouldFire", d.fire}, {"reason", ToString(d.reason)}, {"explanation", d.explanation},
+    return json{{"wouldFire", d.fire},
+                {"reason", ToString(d.reason)},
+                {"explanation", d.explanation},
                 {"threshold", d.threshold}};
   };
   const ModelSettings& m = *p->model;
   int64_t now = clock_.NowMs();
-  return JsonResponse(200, {
-      {"modelId", m.id},
-      {"now", FormatRfc3339(now)},
-      {"unseenRecords", p->unseen.count},
-      {"minRecords", m.min_records},
-      {"oldestUnseenAt", p->unseen.oldest_landed_ms ? json(FormatRfc3339(*p->unseen.oldest_landed_ms)) : json(nullptr)},
-      {"oldestUnseenAgeSeconds", p->automatic.oldest_unseen_age_ms ? json(*p->automatic.oldest_unseen_age_ms / 1000.0) : json(nullptr)},
-      {"maxWaitSeconds", m.max_wait_ms ? json(*m.max_wait_ms / 1000.0) : json(nullptr)},
-      {"cooldownSeconds", m.cooldown_ms / 1000.0},
-      {"cooldownLeftSeconds", p->automatic.cooldown_left_ms / 1000.0},
-      {"schedule", m.schedule ? json(*m.schedule) : json(nullptr)},
-      {"nextScheduledAt", p->automatic.next_schedule_ms ? json(FormatRfc3339(*p->automatic.next_schedule_ms)) : json(nullptr)},
-      {"activeJobId", p->active_job_id ? json(*p->active_job_id) : json(nullptr)},
-      {"automatic", decision(p->automatic)},
-      {"manual", decision(p->manual)},
-  });
+  return JsonResponse(
+      200, {
+               {"modelId", m.id},
+               {"now", FormatRfc3339(now)},
+               {"unseenRecords", p->unseen.count},
+               {"minRecords", m.min_records},
+               {"oldestUnseenAt", p->unseen.oldest_landed_ms
+                                      ? json(FormatRfc3339(*p->unseen.oldest_landed_ms))
+                                      : json(nullptr)},
+               {"oldestUnseenAgeSeconds", p->automatic.oldest_unseen_age_ms
+                                              ? json(*p->automatic.oldest_unseen_age_ms / 1000.0)
+                                              : json(nullptr)},
+               {"maxWaitSeconds", m.max_wait_ms ? json(*m.max_wait_ms / 1000.0) : json(nullptr)},
+               {"cooldownSeconds", m.cooldown_ms / 1000.0},
+               {"cooldownLeftSeconds", p->automatic.cooldown_left_ms / 1000.0},
+               {"schedule", m.schedule ? json(*m.schedule) : json(nullptr)},
+               {"nextScheduledAt", p->automatic.next_schedule_ms
+                                       ? json(FormatRfc3339(*p->automatic.next_schedule_ms))
+                                       : json(nullptr)},
+               {"activeJobId", p->active_job_id ? json(*p->active_job_id) : json(nullptr)},
+               {"automatic", decision(p->automatic)},
+               {"manual", decision(p->manual)},
+           });
 }
 
 Response RestApi::ChampionHistory(const Request& r, const std::string& model_id) {
@@ -582,10 +621,18 @@ Response RestApi::Rollback(const Request& r, const std::string& model_id) {
 Response RestApi::Ready() {
   json checks = json::object();
   bool ok = true;
-  if (auto s = store_.Ping(); s) checks["store"] = "ok";
-  else { ok = false; checks["store"] = s.error().message; }
-  if (auto s = feed_.Ping(); s) checks["feed"] = "ok";
-  else { ok = false; checks["feed"] = s.error().message; }
+  if (auto s = store_.Ping(); s)
+    checks["store"] = "ok";
+  else {
+    ok = false;
+    checks["store"] = s.error().message;
+  }
+  if (auto s = feed_.Ping(); s)
+    checks["feed"] = "ok";
+  else {
+    ok = false;
+    checks["feed"] = s.error().message;
+  }
   if (!ok) {
     Error e;
     e.code = ErrorCode::kUnavailable;

@@ -20,12 +20,13 @@ namespace retrain {
 
 // Reads the end of a job attempt's worker log (at most `max_bytes` of its tail). Errors:
 // kNotFound when there is no such log.
-using WorkerLogReader = std::function<Result<std::string>(const Job& job, int attempt, size_t max_bytes)>;
+using WorkerLogReader =
+    std::function<Result<std::string>(const Job& job, int attempt, size_t max_bytes)>;
 
 struct RestApiOptions {
   std::string version = "0.1.0";
   WorkerLogReader worker_log;  // empty: logs live elsewhere (e.g. Kubernetes)
-  Handler graphql;    // POST/GET /graphql and its assets; empty = 404
+  Handler graphql;             // POST/GET /graphql and its assets; empty = 404
   // API tokens: with them every API call needs a token of a role that grants it (401 without
   // one, 403 with a lower role); null = the API is open. /healthz and /readyz never need one;
   // /metrics only when !metrics_public; worker events are authorized by their callback token.

@@ -5,9 +5,9 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <filesystem>
 
 #include "exec/local/local_executor.h"
 #include "feed/embedded/embedded_feed.h"
@@ -23,8 +23,8 @@
 #include "feed/neo4j/neo4j_feed.h"
 #endif
 #ifdef RETRAIN_HAVE_KUBERNETES
-#include "exec/kubernetes/kubernetes_executor.h"
 #include "core/strings.h"
+#include "exec/kubernetes/kubernetes_executor.h"
 #endif
 
 namespace retrain {

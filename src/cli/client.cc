@@ -1,15 +1,14 @@
 // Client commands: talk to a running `retrain serve` over its REST API.
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "cli/commands.h"
-#include "http/http_client.h"
 #include "core/strings.h"
+#include "http/http_client.h"
 
 namespace retrain {
 
@@ -34,8 +33,8 @@ const HttpClient& ClientFor(const CommonOptions& c) {
 
 // Calls the API. Transport failures and error bodies are reported on stderr; returns nullopt
 // then (exit 1).
-std::optional<ApiResult> Call(const CommonOptions& c, const std::string& method, const std::string& path,
-                              const std::string& body = "",
+std::optional<ApiResult> Call(const CommonOptions& c, const std::string& method,
+                              const std::string& path, const std::string& body = "",
                               std::vector<std::pair<std::string, std::string>> headers = {}) {
   const HttpClient& client = ClientFor(c);
   HttpRequest req;
@@ -49,14 +48,16 @@ std::optional<ApiResult> Call(const CommonOptions& c, const std::string& method,
   auto resp = client.Send(req);
   if (!resp) {
     std::cerr << "retrain: cannot reach the retrain server at " << c.server << " ("
-              << resp.error().message << "); is `retrain serve` running? (--server / RETRAIN_SERVER)\n";
+              << resp.error().message
+              << "); is `retrain serve` running? (--server / RETRAIN_SERVER)\n";
     return std::nullopt;
   }
   ApiResult out;
   out.status = resp->status;
   out.body = json::parse(resp->body, nullptr, false);
   if (out.body.is_discarded()) {
-    std::cerr << "retrain: the server answered " << resp->status << " with a body that is not JSON\n";
+    std::cerr << "retrain: the server answered " << resp->status
+              << " with a body that is not JSON\n";
     return std::nullopt;
   }
   if (resp->status >= 400) {
@@ -82,17 +83,20 @@ void PrintJob(const json& j) {
             << "model       " << Str(j, "modelId") << "\n"
             << "status      " << Str(j, "status") << " (attempt " << Str(j, "attempt") << ")\n"
             << "trigger     " << Str(j, "trigger") << ": " << Str(j, "reason") << "\n"
-            << "records     " << Str(j, "records") << " from " << Str(j, "dataWindowStart") << " to "
-            << Str(j, "dataWindowEnd") << "\n"
-            << "ingestion   " << (j.contains("ingestionJobs") ? j["ingestionJobs"].dump() : "[]") << "\n"
+            << "records     " << Str(j, "records") << " from " << Str(j, "dataWindowStart")
+            << " to " << Str(j, "dataWindowEnd") << "\n"
+            << "ingestion   " << (j.contains("ingestionJobs") ? j["ingestionJobs"].dump() : "[]")
+            << "\n"
             << "scheduled   " << Str(j, "scheduledAt") << "\n"
             << "started     " << Str(j, "startedAt") << "\n"
             << "completed   " << Str(j, "completedAt") << "\n"
             << "executor    " << Str(j, "executor");
   if (!j["kubernetesJobName"].is_null())
-    std::cout << " (Job " << Str(j, "kubernetesNamespace") << "/" << Str(j, "kubernetesJobName") << ")";
+    std::cout << " (Job " << Str(j, "kubernetesNamespace") << "/" << Str(j, "kubernetesJobName")
+              << ")";
   std::cout << "\n"
-            << "mlflow run  " << Str(j, "mlflowRunId") << " (experiment " << Str(j, "mlflowExperimentId") << ")\n"
+            << "mlflow run  " << Str(j, "mlflowRunId") << " (experiment "
+            << Str(j, "mlflowExperimentId") << ")\n"
             << "progress    " << Str(j, "progress") << "\n"
             << "metrics     " << (j.contains("metrics") ? j["metrics"].dump() : "{}") << "\n";
   if (!j["error"].is_null()) std::cout << "error       " << Str(j, "error") << "\n";
@@ -113,8 +117,8 @@ void PrintEvent(const json& e) {
 
 }  // namespace
 
-int RunTrigger(const CommonOptions& c, const std::string& model, const std::string& reason, bool force,
-               const std::string& idempotency_key) {
+int RunTrigger(const CommonOptions& c, const std::string& model, const std::string& reason,
+               bool force, const std::string& idempotency_key) {
   json body = json::object();
   if (!reason.empty()) body["reason"] = reason;
   if (force) body["force"] = true;
@@ -132,7 +136,8 @@ int RunTrigger(const CommonOptions& c, const std::string& model, const std::stri
   return 0;
 }
 
-int RunJobsList(const CommonOptions& c, const std::string& model, const std::string& status, int limit) {
+int RunJobsList(const CommonOptions& c, const std::string& model, const std::string& status,
+                int limit) {
   std::string q = "/retraining/jobs?limit=" + std::to_string(limit);
   if (!model.empty()) q += "&modelId=" + PercentEncode(model);
   if (!status.empty()) q += "&status=" + PercentEncode(status);
@@ -142,7 +147,8 @@ int RunJobsList(const CommonOptions& c, const std::string& model, const std::str
     std::cout << r->body.dump(2) << "\n";
     return 0;
   }
-  std::printf("%-32s  %-22s  %-9s  %7s  %-24s  %s\n", "ID", "MODEL", "STATUS", "RECORDS", "SCHEDULED", "METRICS");
+  std::printf("%-32s  %-22s  %-9s  %7s  %-24s  %s\n", "ID", "MODEL", "STATUS", "RECORDS",
+              "SCHEDULED", "METRICS");
   for (const auto& j : r->body["jobs"]) {
     std::string metrics;
     if (j["metrics"].contains("auc")) {
@@ -150,9 +156,9 @@ int RunJobsList(const CommonOptions& c, const std::string& model, const std::str
       std::snprintf(buf, sizeof(buf), "auc=%.3f", j["metrics"]["auc"].get<double>());
       metrics = buf;
     }
-    std::printf("%-32s  %-22s  %-9s  %7s  %-24s  %s\n", Str(j, "id").c_str(), Str(j, "modelId").c_str(),
-                Str(j, "status").c_str(), Str(j, "records").c_str(), Str(j, "scheduledAt").c_str(),
-                metrics.c_str());
+    std::printf("%-32s  %-22s  %-9s  %7s  %-24s  %s\n", Str(j, "id").c_str(),
+                Str(j, "modelId").c_str(), Str(j, "status").c_str(), Str(j, "records").c_str(),
+                Str(j, "scheduledAt").c_str(), metrics.c_str());
   }
   return 0;
 }
@@ -160,8 +166,10 @@ int RunJobsList(const CommonOptions& c, const std::string& model, const std::str
 int RunJobsGet(const CommonOptions& c, const std::string& id) {
   auto r = Call(c, "GET", "/retraining/jobs/" + PercentEncode(id));
   if (!r) return 1;
-  if (c.json) std::cout << r->body.dump(2) << "\n";
-  else PrintJob(r->body);
+  if (c.json)
+    std::cout << r->body.dump(2) << "\n";
+  else
+    PrintJob(r->body);
   return 0;
 }
 
@@ -185,8 +193,10 @@ int RunJobsWatch(const CommonOptions& c, const std::string& id, int64_t timeout_
     for (const auto& e : ev->body["events"]) {
       if (e["seq"].get<int64_t>() <= seen) continue;
       seen = e["seq"].get<int64_t>();
-      if (c.json) std::cout << e.dump() << "\n";
-      else PrintEvent(e);
+      if (c.json)
+        std::cout << e.dump() << "\n";
+      else
+        PrintEvent(e);
     }
     std::cout.flush();
     auto job = Call(c, "GET", "/retraining/jobs/" + PercentEncode(id));
@@ -216,12 +226,15 @@ int RunJobsLogs(const CommonOptions& c, const std::string& id, int attempt) {
   if (!c.token.empty()) req.headers.emplace_back("Authorization", "Bearer " + c.token);
   auto resp = client.Send(req);
   if (!resp) {
-    std::cerr << "retrain: cannot reach the retrain server at " << c.server << " (" << resp.error().message << ")\n";
+    std::cerr << "retrain: cannot reach the retrain server at " << c.server << " ("
+              << resp.error().message << ")\n";
     return 1;
   }
   if (resp->status != 200) {
     auto body = json::parse(resp->body, nullptr, false);
-    std::string msg = body.is_object() && body.contains("error") ? body["error"].value("message", "") : resp->body;
+    std::string msg = body.is_object() && body.contains("error")
+                          ? body["error"].value("message", "")
+                          : resp->body;
     std::cerr << "retrain: " << msg << " (" << resp->status << ")\n";
     return 1;
   }
@@ -233,8 +246,10 @@ int RunJobsLogs(const CommonOptions& c, const std::string& id, int attempt) {
 int RunCancel(const CommonOptions& c, const std::string& id) {
   auto r = Call(c, "POST", "/retraining/jobs/" + PercentEncode(id) + "/cancel");
   if (!r) return 1;
-  if (c.json) std::cout << r->body.dump(2) << "\n";
-  else std::cout << "job " << id << " cancelled\n";
+  if (c.json)
+    std::cout << r->body.dump(2) << "\n";
+  else
+    std::cout << "job " << id << " cancelled\n";
   return 0;
 }
 
@@ -242,8 +257,10 @@ namespace {
 
 int PrintMove(const CommonOptions& c, const std::optional<ApiResult>& r) {
   if (!r) return 1;
-  if (c.json) std::cout << r->body.dump(2) << "\n";
-  else std::cout << Str(r->body, "message") << "\n";
+  if (c.json)
+    std::cout << r->body.dump(2) << "\n";
+  else
+    std::cout << Str(r->body, "message") << "\n";
   return 0;
 }
 
@@ -257,7 +274,8 @@ int RunModelsPromote(const CommonOptions& c, const std::string& model, const std
 
 int RunModelsRollback(const CommonOptions& c, const std::string& model, const std::string& reason) {
   json body = {{"reason", reason}};
-  return PrintMove(c, Call(c, "POST", "/models/" + PercentEncode(model) + "/rollback", body.dump()));
+  return PrintMove(c,
+                   Call(c, "POST", "/models/" + PercentEncode(model) + "/rollback", body.dump()));
 }
 
 int RunModelsHistory(const CommonOptions& c, const std::string& model, int limit) {

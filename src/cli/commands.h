@@ -72,12 +72,12 @@ int RunFeedGenerate(const CommonOptions& common, const GenerateOptions& options)
 int RunFeedImport(const CommonOptions& common, const std::string& path);
 
 struct DemoOptions {
-  int jobs = 10;                 // stop after this many completed jobs (of every model)
-  int64_t duration_ms = 120'000; // or after this long
+  int jobs = 10;                  // stop after this many completed jobs (of every model)
+  int64_t duration_ms = 120'000;  // or after this long
   // Records per simulated ingestion job: with the shipped config's cumulative training, the
   // holdouts reach the gate's 500-record minimum from the third job of a model on.
   int64_t batch = 1000;
-  int64_t interval_ms = 1'000;   // between ingestion jobs
+  int64_t interval_ms = 1'000;  // between ingestion jobs
 };
 int RunDemo(const CommonOptions& common, const DemoOptions& options);
 

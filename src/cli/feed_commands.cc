@@ -17,8 +17,9 @@ namespace {
 
 std::unique_ptr<EmbeddedFeed> OpenEmbedded(const Config& cfg) {
   if (cfg.feed.source != "embedded") {
-    std::cerr << "retrain: the configuration reads the " << cfg.feed.source
-              << " feed; `retrain feed` writes the embedded feed only (set feed.source: embedded)\n";
+    std::cerr
+        << "retrain: the configuration reads the " << cfg.feed.source
+        << " feed; `retrain feed` writes the embedded feed only (set feed.source: embedded)\n";
     return nullptr;
   }
   auto feed = EmbeddedFeed::Open(cfg.ResolvePath(cfg.feed.path));
@@ -61,25 +62,28 @@ int RunFeedGenerate(const CommonOptions& common, const GenerateOptions& o) {
     so.count = std::min(batch, o.records - first);
     auto records = GenerateRecords(so);
     so.start_index += so.count;
-    std::string job_name = o.ingestion_job.empty()
-                               ? "synthetic-" + FormatCompactUtc(clock.NowMs()) + "-" + std::to_string(*size + first)
-                               : (o.batch > 0 ? o.ingestion_job + "-" + std::to_string(jobs + 1) : o.ingestion_job);
+    std::string job_name =
+        o.ingestion_job.empty()
+            ? "synthetic-" + FormatCompactUtc(clock.NowMs()) + "-" + std::to_string(*size + first)
+            : (o.batch > 0 ? o.ingestion_job + "-" + std::to_string(jobs + 1) : o.ingestion_job);
     std::vector<NewFeedRecord> rows;
     rows.reserve(records.size());
     int64_t now = clock.NowMs();
-    for (auto& r : records) rows.push_back({job_name, r.entity_type, now, std::move(r.payload_json)});
+    for (auto& r : records)
+      rows.push_back({job_name, r.entity_type, now, std::move(r.payload_json)});
     auto cursor = feed->Append(rows);
     if (!cursor) {
-      std::cerr << "retrain: writing the feed failed after " << written << " records: "
-                << cursor.error().message << "\n";
+      std::cerr << "retrain: writing the feed failed after " << written
+                << " records: " << cursor.error().message << "\n";
       return 1;
     }
     written += static_cast<int64_t>(rows.size());
     last = *cursor;
     ++jobs;
   }
-  std::cout << "wrote " << written << " records in " << jobs << " ingestion job" << (jobs == 1 ? "" : "s")
-            << " to " << feed->Uri() << " (feed now holds " << (*size + written) << " records)\n";
+  std::cout << "wrote " << written << " records in " << jobs << " ingestion job"
+            << (jobs == 1 ? "" : "s") << " to " << feed->Uri() << " (feed now holds "
+            << (*size + written) << " records)\n";
   return 0;
 }
 
@@ -138,17 +142,20 @@ int RunFeedImport(const CommonOptions& common, const std::string& path) {
       continue;
     }
     std::vector<NewFeedRecord> rows;
-    for (const auto& r : p.records) rows.push_back({r.ingestion_job, r.entity_type, r.landed_at_ms, r.payload_json});
+    for (const auto& r : p.records)
+      rows.push_back({r.ingestion_job, r.entity_type, r.landed_at_ms, r.payload_json});
     if (auto c = feed->Append(rows); !c) {
-      std::cerr << "retrain: importing " << p.file.string() << " failed: " << c.error().message << "\n";
+      std::cerr << "retrain: importing " << p.file.string() << " failed: " << c.error().message
+                << "\n";
       return 1;
     }
     total += static_cast<int64_t>(rows.size());
     ++imported;
   }
   std::cout << "imported " << total << " records from " << imported << " ingestion job"
-            << (imported == 1 ? "" : "s") << (skipped ? " (" + std::to_string(skipped) + " already present)" : "")
-            << " into " << feed->Uri() << "\n";
+            << (imported == 1 ? "" : "s")
+            << (skipped ? " (" + std::to_string(skipped) + " already present)" : "") << " into "
+            << feed->Uri() << "\n";
   return 0;
 }
 

@@ -2,8 +2,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -71,14 +71,14 @@ Result<std::shared_ptr<const TokenSet>> OpenApiTokens(const Config& config) {
     const std::string path = config.ResolvePath(auth.tokens_file);
     auto set = TokenSet::Load(path);
     if (!set) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "server.auth.tokensFile: " + set.error().message);
+      return Fail(ErrorCode::kInvalidArgument, "server.auth.tokensFile: " + set.error().message);
     }
     if (set->size() == 0) {
       return Fail(ErrorCode::kInvalidArgument,
                   "server.auth.tokensFile: " + path +
                       " holds no token; add one with `retrain token create --role admin --name "
-                      "NAME --file " + path + "`");
+                      "NAME --file " +
+                      path + "`");
     }
     spdlog::info("API tokens: {} from {}; every API call needs one", set->size(), path);
     return std::make_shared<const TokenSet>(std::move(*set));
@@ -131,7 +131,8 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) {
-    std::cerr << "retrain: cannot create the data directory " << config.data_dir << ": " << ec.message() << "\n";
+    std::cerr << "retrain: cannot create the data directory " << config.data_dir << ": "
+              << ec.message() << "\n";
     return 1;
   }
   std::string why;
@@ -166,19 +167,19 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
     }
     bool auth = code == ErrorCode::kUnauthenticated || code == ErrorCode::kPermissionDenied;
     spdlog::error("the feed {} is not available: {}; retrying {} (see /readyz)", feed_shown,
-                  feed.error().message,
-                  auth ? "with growing waits of up to 30s" : "every second");
-    feed = std::unique_ptr<FeedSource>(
-        std::make_unique<DeferredFeed>(feed_uri, [&config] { return OpenConfiguredFeed(config); },
-                                       feed.error(), clock));
+                  feed.error().message, auth ? "with growing waits of up to 30s" : "every second");
+    feed = std::unique_ptr<FeedSource>(std::make_unique<DeferredFeed>(
+        feed_uri, [&config] { return OpenConfiguredFeed(config); }, feed.error(), clock));
   }
 
   const TrackerOptions to = TrackerOptionsFrom(config);
   auto tracking = OpenTracking(to);
-  if (!tracking) return Fatal("cannot open MLflow tracking at " + RedactUrl(to.tracking_uri), tracking.error());
+  if (!tracking)
+    return Fatal("cannot open MLflow tracking at " + RedactUrl(to.tracking_uri), tracking.error());
 
   auto executor = OpenConfiguredExecutor(config, clock, **store);
-  if (!executor) return Fatal("cannot start the " + config.executor.kind + " executor", executor.error());
+  if (!executor)
+    return Fatal("cannot start the " + config.executor.kind + " executor", executor.error());
 
   std::string secret = config.server.callback_secret;
   if (secret.empty()) {
@@ -215,8 +216,8 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   }
   std::string host = so.host == "0.0.0.0" || so.host == "::" ? "127.0.0.1" : so.host;
   std::string base_url = std::string(so.Tls() ? "https://" : "http://") +
-                         (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
-                         ":" + std::to_string((*server)->port());
+                         (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                         std::to_string((*server)->port());
 
   OrchestratorOptions oo;
   oo.models = config.models;
@@ -236,16 +237,17 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
     oo.worker_env["NEO4J_USER"] = config.feed.neo4j_user;
     oo.worker_env["NEO4J_PASSWORD"] = config.feed.neo4j_password;
   }
-  Orchestrator orchestrator(oo, **store, **feed, **executor, tracking->tracker.get(), clock, metrics,
-                            tracking->registry);
+  Orchestrator orchestrator(oo, **store, **feed, **executor, tracking->tracker.get(), clock,
+                            metrics, tracking->registry);
 
   RestApiOptions ao;
   ao.tokens = *tokens;
   ao.metrics_public = config.server.auth.metrics_public;
   if (config.executor.kind == "local") {
     ao.worker_log = [dir = config.ResolvePath("logs")](const Job& job, int attempt,
-                                                      size_t max_bytes) -> Result<std::string> {
-      return ReadTail(dir + "/" + job.id + "-attempt" + std::to_string(attempt) + ".log", max_bytes);
+                                                       size_t max_bytes) -> Result<std::string> {
+      return ReadTail(dir + "/" + job.id + "-attempt" + std::to_string(attempt) + ".log",
+                      max_bytes);
     };
   }
 #ifdef RETRAIN_HAVE_GRAPHQL
@@ -277,7 +279,8 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
       if (!so.Tls()) {
         spdlog::info("SIGHUP: nothing to reload (server.tls is not set)");
       } else if (auto s = (*server)->ReloadTls(); s) {
-        spdlog::info("SIGHUP: reloaded the TLS certificate {} for new connections", so.tls_cert_file);
+        spdlog::info("SIGHUP: reloaded the TLS certificate {} for new connections",
+                     so.tls_cert_file);
       } else {
         spdlog::error("SIGHUP: {}; still serving the previous certificate", s.error().message);
       }

@@ -23,20 +23,24 @@ int RunWorkerCommand() {
                  "`retrain serve` (or a Kubernetes Job) with its job's environment\n";
     return 2;
   }
-  auto feed = OpenFeedUri({.uri = feed_uri, .user = get("NEO4J_USER"), .password = get("NEO4J_PASSWORD")});
+  auto feed =
+      OpenFeedUri({.uri = feed_uri, .user = get("NEO4J_USER"), .password = get("NEO4J_PASSWORD")});
   if (!feed) {
-    std::cerr << "retrain worker: cannot open the feed " << feed_uri << ": " << feed.error().message << "\n";
+    std::cerr << "retrain worker: cannot open the feed " << feed_uri << ": " << feed.error().message
+              << "\n";
     return 1;
   }
   TrackingBackend tracking;
   if (std::string uri = get("MLFLOW_TRACKING_URI"); !uri.empty()) {
     TrackerOptions to;
     to.tracking_uri = uri;
-    if (std::string name = get("MLFLOW_RETRAINING_EXPERIMENT"); !name.empty()) to.experiment_name = name;
+    if (std::string name = get("MLFLOW_RETRAINING_EXPERIMENT"); !name.empty())
+      to.experiment_name = name;
     to.artifact_location = get("MLFLOW_ARTIFACT_URI");
     auto t = OpenTracking(to);
     if (!t) {
-      std::cerr << "retrain worker: cannot open MLflow tracking at " << uri << ": " << t.error().message << "\n";
+      std::cerr << "retrain worker: cannot open MLflow tracking at " << uri << ": "
+                << t.error().message << "\n";
       return 1;
     }
     tracking = std::move(*t);

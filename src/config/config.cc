@@ -11,9 +11,9 @@
 #include <set>
 #include <sstream>
 
-#include "orchestrator/cron.h"
 #include "core/redact.h"
 #include "core/time.h"
+#include "orchestrator/cron.h"
 
 namespace retrain {
 
@@ -41,7 +41,8 @@ std::string Where(const Ctx& ctx, const YAML::Node& node) {
 // A YAML mapping whose keys are checked against what the reader asks for.
 class Block {
  public:
-  Block(const YAML::Node& node, std::string path, Ctx& ctx) : node_(node), path_(std::move(path)), ctx_(ctx) {
+  Block(const YAML::Node& node, std::string path, Ctx& ctx)
+      : node_(node), path_(std::move(path)), ctx_(ctx) {
     if (node_ && !node_.IsNull() && !node_.IsMap()) {
       throw ConfigError{"config: '" + path_ + "' must be a mapping (" + Where(ctx_, node_) + ")"};
     }
@@ -77,8 +78,8 @@ class Block {
     }
     auto expanded = ExpandVariables(n.Scalar(), *ctx_.env);
     if (!expanded) {
-      throw ConfigError{"config: '" + Key(key) + "' (" + Where(ctx_, n) + "): " +
-                        expanded.error().message};
+      throw ConfigError{"config: '" + Key(key) + "' (" + Where(ctx_, n) +
+                        "): " + expanded.error().message};
     }
     (*ctx_.origins)[Key(key)] = "file " + Where(ctx_, n);
     return *expanded;
@@ -125,8 +126,10 @@ class Block {
   void ReadBool(const std::string& key, bool* out) const {
     auto v = Str(key);
     if (!v) return;
-    if (*v == "true" || *v == "yes" || *v == "on") *out = true;
-    else if (*v == "false" || *v == "no" || *v == "off") *out = false;
+    if (*v == "true" || *v == "yes" || *v == "on")
+      *out = true;
+    else if (*v == "false" || *v == "no" || *v == "off")
+      *out = false;
     else
       throw ConfigError{"config: '" + Key(key) + "' is '" + *v + "' (" + Where(ctx_, Child(key)) +
                         "); expected true or false"};
@@ -168,8 +171,8 @@ class Block {
     std::vector<std::string> out;
     if (!n || n.IsNull()) return out;
     if (!n.IsSequence()) {
-      throw ConfigError{"config: '" + Key(key) + "' must be a list of strings (" +
-                        Where(ctx_, n) + ")"};
+      throw ConfigError{"config: '" + Key(key) + "' must be a list of strings (" + Where(ctx_, n) +
+                        ")"};
     }
     for (size_t i = 0; i < n.size(); ++i) {
       if (!n[i].IsScalar()) {
@@ -215,14 +218,17 @@ class Block {
 void ParseListen(const std::string& key, const std::string& value, ServerConfig* server) {
   auto colon = value.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == value.size()) {
-    throw ConfigError{"config: '" + key + "' is '" + value + "'; expected HOST:PORT, e.g. 127.0.0.1:8080"};
+    throw ConfigError{"config: '" + key + "' is '" + value +
+                      "'; expected HOST:PORT, e.g. 127.0.0.1:8080"};
   }
   std::string host = value.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   char* end = nullptr;
   long port = std::strtol(value.c_str() + colon + 1, &end, 10);
   if (*end != '\0' || port < 0 || port > 65535) {
-    throw ConfigError{"config: '" + key + "' is '" + value + "'; the port must be a number from 0 to 65535"};
+    throw ConfigError{"config: '" + key + "' is '" + value +
+                      "'; the port must be a number from 0 to 65535"};
   }
   server->host = host;
   server->port = static_cast<uint16_t>(port);
@@ -251,15 +257,18 @@ void ParseTraining(const Block& model, const std::string& path, Ctx& ctx, ModelS
   }
   const TrainingPolicy& t = m->training;
   if (t.policy == "window" && (t.lookback_ms || t.max_records)) {
-    throw ConfigError{"config: '" + path + ".training' has policy window, which trains on the "
+    throw ConfigError{"config: '" + path +
+                      ".training' has policy window, which trains on the "
                       "window alone; lookback and maxRecords need policy cumulative or lookback"};
   }
   if (t.policy == "cumulative" && t.lookback_ms) {
-    throw ConfigError{"config: '" + path + ".training.lookback' needs policy lookback "
+    throw ConfigError{"config: '" + path +
+                      ".training.lookback' needs policy lookback "
                       "(cumulative reads from the feed start)"};
   }
   if (t.policy == "lookback" && !t.lookback_ms && !t.max_records) {
-    throw ConfigError{"config: '" + path + ".training' has policy lookback without lookback or "
+    throw ConfigError{"config: '" + path +
+                      ".training' has policy lookback without lookback or "
                       "maxRecords; give one (e.g. lookback: 30d) or both"};
   }
 }
@@ -268,8 +277,9 @@ void ParseEvaluation(const Block& model, const std::string& path, Ctx& ctx, Mode
   Block b(model.Child("evaluation"), path + ".evaluation", ctx);
   double fraction = 0;
   if (b.Str("holdoutFraction")) {
-    b.ReadNumber("holdoutFraction", [](double f) { return f > 0 && f < 1; },
-                 "a number between 0 and 1, exclusive (0.2 holds out the newest fifth)", &fraction);
+    b.ReadNumber(
+        "holdoutFraction", [](double f) { return f > 0 && f < 1; },
+        "a number between 0 and 1, exclusive (0.2 holds out the newest fifth)", &fraction);
     m->evaluation.holdout_fraction = fraction;
   }
   b.ReadInt("minHoldout", 0, 1'000'000'000, &m->evaluation.min_holdout);
@@ -279,10 +289,12 @@ void ParseEvaluation(const Block& model, const std::string& path, Ctx& ctx, Mode
 void ParsePromotion(const Block& model, const std::string& path, Ctx& ctx, ModelSettings* m) {
   Block b(model.Child("promotion"), path + ".promotion", ctx);
   b.ReadEnum("metric", {"auc", "logloss", "accuracy", "f1"}, &m->promotion.metric);
-  b.ReadNumber("minDelta", [](double d) { return d >= 0; }, "a number of 0 or more",
-               &m->promotion.min_delta);
-  b.ReadNumber("confidence", [](double c) { return c > 0 && c < 1; },
-               "a number between 0 and 1, exclusive (e.g. 0.95)", &m->promotion.confidence);
+  b.ReadNumber(
+      "minDelta", [](double d) { return d >= 0; }, "a number of 0 or more",
+      &m->promotion.min_delta);
+  b.ReadNumber(
+      "confidence", [](double c) { return c > 0 && c < 1; },
+      "a number between 0 and 1, exclusive (e.g. 0.95)", &m->promotion.confidence);
   b.ReadInt("resamples", 1000, 1'000'000, &m->promotion.resamples);
   int64_t seed = static_cast<int64_t>(m->promotion.seed);
   b.ReadInt("seed", 0, std::numeric_limits<int64_t>::max(), &seed);
@@ -300,8 +312,8 @@ ModelSettings ParseModel(const YAML::Node& node, size_t index, Ctx& ctx) {
                       "); every model needs an id"};
   }
   for (char c : m.id) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '-' || c == '_' || c == '.')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
       throw ConfigError{"config: '" + path + ".id' is '" + m.id +
                         "'; expected lower-case letters, digits, '-', '_' or '.'"};
     }
@@ -334,8 +346,8 @@ ModelSettings ParseModel(const YAML::Node& node, size_t index, Ctx& ctx) {
                       ".evaluation.holdoutFraction' are both set; keep only "
                       "evaluation.holdoutFraction"};
   }
-  b.RejectUnknown({"id", "minRecords", "entityTypes", "command", "image", "timeout",
-                   "maxAttempts", "maxWait", "cooldown", "schedule", "params", "training", "evaluation",
+  b.RejectUnknown({"id", "minRecords", "entityTypes", "command", "image", "timeout", "maxAttempts",
+                   "maxWait", "cooldown", "schedule", "params", "training", "evaluation",
                    "promotion"});
   return m;
 }
@@ -376,8 +388,7 @@ void Parse(const YAML::Node& root, Ctx& ctx, Config* cfg) {
     t.RejectUnknown({"cert", "key", "ca"});
     if (cfg->server.tls.cert.empty() != cfg->server.tls.key.empty()) {
       throw ConfigError{"config: 'server.tls' needs both cert and key (only " +
-                        std::string(cfg->server.tls.cert.empty() ? "key" : "cert") +
-                        " is set)"};
+                        std::string(cfg->server.tls.cert.empty() ? "key" : "cert") + " is set)"};
     }
     Block a(b.Child("auth"), "server.auth", ctx);
     a.ReadEnum("mode", {"auto", "none"}, &cfg->server.auth.mode);
@@ -455,7 +466,9 @@ void Parse(const YAML::Node& root, Ctx& ctx, Config* cfg) {
 // file may not contradict its own uri.
 Status ResolveStore(Config* cfg) {
   StoreConfig& st = cfg->store;
-  auto fail = [](const std::string& m) { return Fail(ErrorCode::kInvalidArgument, m, "invalid_config"); };
+  auto fail = [](const std::string& m) {
+    return Fail(ErrorCode::kInvalidArgument, m, "invalid_config");
+  };
   if (!st.uri.empty()) {
     if (st.uri.rfind("postgresql://", 0) != 0 && st.uri.rfind("postgres://", 0) != 0) {
       return fail("config: 'store.uri' is '" + RedactUrl(st.uri) +
@@ -471,12 +484,14 @@ Status ResolveStore(Config* cfg) {
     st.driver = "postgres";
     if (!cfg->origins.count("store.driver")) cfg->origins["store.driver"] = "implied by store.uri";
   } else if (st.driver == "postgres") {
-    return fail("config: 'store.driver' is 'postgres' but 'store.uri' is not set; expected "
-                "postgresql://user@host:port/database (or env RETRAIN_STORE_URI)");
+    return fail(
+        "config: 'store.driver' is 'postgres' but 'store.uri' is not set; expected "
+        "postgresql://user@host:port/database (or env RETRAIN_STORE_URI)");
   }
   if (!st.password_file.empty() && st.driver != "postgres") {
-    return fail("config: 'store.passwordFile' is set but the store is sqlite; it applies to a "
-                "postgresql:// 'store.uri' only");
+    return fail(
+        "config: 'store.passwordFile' is set but the store is sqlite; it applies to a "
+        "postgresql:// 'store.uri' only");
   }
   return {};
 }
@@ -510,12 +525,18 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& orig
 
   // Environment over file.
   const auto& env = inputs.env;
-  ApplyEnv(env, "MLFLOW_TRACKING_URI", &cfg.experiment.tracking_uri, "experiment.tracking_uri", &cfg.origins);
-  ApplyEnv(env, "MLFLOW_ARTIFACT_URI", &cfg.experiment.artifact_location, "experiment.artifact_location", &cfg.origins);
-  ApplyEnv(env, "MLFLOW_RETRAINING_EXPERIMENT", &cfg.experiment.name, "experiment.name", &cfg.origins);
-  ApplyEnv(env, "RETRAINING_NAMESPACE", &cfg.executor.kubernetes.namespace_, "executor.kubernetes.namespace", &cfg.origins);
-  ApplyEnv(env, "RETRAINING_IMAGE", &cfg.executor.kubernetes.image, "executor.kubernetes.image", &cfg.origins);
-  ApplyEnv(env, "RETRAINING_SERVICE_ACCOUNT", &cfg.executor.kubernetes.service_account, "executor.kubernetes.serviceAccount", &cfg.origins);
+  ApplyEnv(env, "MLFLOW_TRACKING_URI", &cfg.experiment.tracking_uri, "experiment.tracking_uri",
+           &cfg.origins);
+  ApplyEnv(env, "MLFLOW_ARTIFACT_URI", &cfg.experiment.artifact_location,
+           "experiment.artifact_location", &cfg.origins);
+  ApplyEnv(env, "MLFLOW_RETRAINING_EXPERIMENT", &cfg.experiment.name, "experiment.name",
+           &cfg.origins);
+  ApplyEnv(env, "RETRAINING_NAMESPACE", &cfg.executor.kubernetes.namespace_,
+           "executor.kubernetes.namespace", &cfg.origins);
+  ApplyEnv(env, "RETRAINING_IMAGE", &cfg.executor.kubernetes.image, "executor.kubernetes.image",
+           &cfg.origins);
+  ApplyEnv(env, "RETRAINING_SERVICE_ACCOUNT", &cfg.executor.kubernetes.service_account,
+           "executor.kubernetes.serviceAccount", &cfg.origins);
   ApplyEnv(env, "NEO4J_URI", &cfg.feed.neo4j_uri, "feed.neo4j.uri", &cfg.origins);
   ApplyEnv(env, "NEO4J_USER", &cfg.feed.neo4j_user, "feed.neo4j.user", &cfg.origins);
   ApplyEnv(env, "NEO4J_PASSWORD", &cfg.feed.neo4j_password, "feed.neo4j.password", &cfg.origins);

@@ -28,9 +28,9 @@ struct ExperimentConfig {
 struct AuthConfig {
   // auto: with a tokens file every API call needs a token; without one the API is open, which
   //       is allowed only when listening on loopback. none: open on purpose on any address.
-  std::string mode = "auto";  // auto | none
-  std::string tokens_file;    // role:name:sha256 lines; relative to the data dir; "" = none
-  bool metrics_public = true; // /metrics without a token
+  std::string mode = "auto";   // auto | none
+  std::string tokens_file;     // role:name:sha256 lines; relative to the data dir; "" = none
+  bool metrics_public = true;  // /metrics without a token
 };
 
 // HTTPS for the API (`server.tls`). Paths are relative to the data dir. SIGHUP re-reads them.
@@ -64,10 +64,10 @@ struct StoreConfig {
 
 struct FeedConfig {
   std::string source = "embedded";  // embedded | fixtures | neo4j
-  std::string path;                  // embedded: feed.db (data dir); fixtures: directory
+  std::string path;                 // embedded: feed.db (data dir); fixtures: directory
   std::string neo4j_uri = "bolt://localhost:7687";
   std::string neo4j_user = "neo4j";
-  std::string neo4j_password;        // secret
+  std::string neo4j_password;  // secret
   std::string neo4j_database = "neo4j";
   int64_t poll_interval_ms = 5'000;  // feeds without notifications
   int64_t settle_lag_ms = 0;         // records younger than this are not counted yet
@@ -88,9 +88,9 @@ struct ExecutorConfig {
 };
 
 struct TriggerConfig {
-  bool automatic = true;              // the automatic trigger loop runs
+  bool automatic = true;  // the automatic trigger loop runs
   int64_t reconcile_interval_ms = 1'000;
-  int64_t heartbeat_timeout_ms = 0;   // fail a running job silent this long (0 = off)
+  int64_t heartbeat_timeout_ms = 0;  // fail a running job silent this long (0 = off)
 };
 
 struct Config {

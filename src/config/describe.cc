@@ -53,7 +53,9 @@ std::string Describe(const Config& c) {
   p.Line("server.threads", std::to_string(c.server.threads));
   p.Line("server.maxBodyBytes", std::to_string(c.server.max_body_bytes));
   p.Line("server.callbackAuth", c.server.callback_auth ? "true" : "false");
-  p.Line("server.callbackSecret", c.server.callback_secret.empty() ? "(generated in the data dir)" : Mask(c.server.callback_secret));
+  p.Line("server.callbackSecret", c.server.callback_secret.empty()
+                                      ? "(generated in the data dir)"
+                                      : Mask(c.server.callback_secret));
   p.Line("server.publicUrl", c.server.public_url);
   p.Line("server.auth.mode", c.server.auth.mode);
   p.Line("server.auth.tokensFile", c.server.auth.tokens_file);
@@ -95,15 +97,16 @@ std::string Describe(const Config& c) {
     p.Line(k + ".cooldown", FormatDuration(m.cooldown_ms));
     p.Line(k + ".schedule", m.schedule.value_or("off"));
     p.Line(k + ".training.policy", m.training.policy);
-    if (m.training.lookback_ms) p.Line(k + ".training.lookback", FormatDuration(*m.training.lookback_ms));
+    if (m.training.lookback_ms)
+      p.Line(k + ".training.lookback", FormatDuration(*m.training.lookback_ms));
     if (m.training.max_records) {
       p.Line(k + ".training.maxRecords", std::to_string(*m.training.max_records));
     }
     const auto fraction = m.params.find("holdout_fraction");
     p.Line(k + ".evaluation.holdoutFraction",
            m.evaluation.holdout_fraction ? Number(*m.evaluation.holdout_fraction)
-           : fraction != m.params.end() ? fraction->second + " (params.holdout_fraction)"
-                                        : "0.2");
+           : fraction != m.params.end()  ? fraction->second + " (params.holdout_fraction)"
+                                         : "0.2");
     p.Line(k + ".evaluation.minHoldout", std::to_string(m.evaluation.min_holdout));
     p.Line(k + ".promotion.metric", m.promotion.metric);
     p.Line(k + ".promotion.minDelta", Number(m.promotion.min_delta));

@@ -38,8 +38,7 @@ Result<std::string> ExpandVariables(std::string_view text,
     }
     size_t close = text.find('}', i + 2);
     if (close == std::string_view::npos) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "unterminated ${ in '" + std::string(text) + "'");
+      return Fail(ErrorCode::kInvalidArgument, "unterminated ${ in '" + std::string(text) + "'");
     }
     std::string_view inner = text.substr(i + 2, close - i - 2);
     std::string_view name = inner;
@@ -60,9 +59,9 @@ Result<std::string> ExpandVariables(std::string_view text,
     } else if (fallback) {
       out += *fallback;
     } else {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "environment variable " + std::string(name) +
-                      " is not set (write ${" + std::string(name) + ":-default} for a default)");
+      return Fail(ErrorCode::kInvalidArgument, "environment variable " + std::string(name) +
+                                                   " is not set (write ${" + std::string(name) +
+                                                   ":-default} for a default)");
     }
     i = close;
   }

@@ -18,20 +18,20 @@
 namespace retrain {
 
 enum class ErrorCode {
-  kInvalidArgument,     // 400 / 422: bad input
-  kUnauthenticated,     // 401
-  kPermissionDenied,    // 403
-  kNotFound,            // 404
-  kAlreadyExists,       // 409
-  kFailedPrecondition,  // 409: state forbids it (job active, insufficient data, finished)
-  kAborted,             // 409: lost a race; retry the whole operation
-  kPayloadTooLarge,     // 413
-  kUnsupportedMediaType,// 415
-  kUnprocessable,       // 422: valid syntax, invalid values
-  kResourceExhausted,   // 429
-  kDeadlineExceeded,    // 504 / retry
-  kUnavailable,         // 503: dependency down; retry later
-  kInternal,            // 500: a bug or corrupted state
+  kInvalidArgument,       // 400 / 422: bad input
+  kUnauthenticated,       // 401
+  kPermissionDenied,      // 403
+  kNotFound,              // 404
+  kAlreadyExists,         // 409
+  kFailedPrecondition,    // 409: state forbids it (job active, insufficient data, finished)
+  kAborted,               // 409: lost a race; retry the whole operation
+  kPayloadTooLarge,       // 413
+  kUnsupportedMediaType,  // 415
+  kUnprocessable,         // 422: valid syntax, invalid values
+  kResourceExhausted,     // 429
+  kDeadlineExceeded,      // 504 / retry
+  kUnavailable,           // 503: dependency down; retry later
+  kInternal,              // 500: a bug or corrupted state
 };
 
 // A detail value attached to an error (rendered into "details" of the REST body).

@@ -51,12 +51,12 @@ struct Job {
   std::optional<std::string> error;
 
   // Orchestrator bookkeeping, not part of the API shape.
-  int64_t seq = 0;                     // store order (creation order), for pagination
-  bool submitted = false;              // the executor accepted the current attempt
-  int64_t attempt_started_ms = 0;      // when the current attempt was handed to the executor
-  int64_t tracked_event_seq = 0;       // events up to this seq are reflected in the tracker
-  bool tracking_finalized = false;     // the tracker run carries the terminal status
-  bool cancel_requested = false;       // cancel accepted; the executor must still stop it
+  int64_t seq = 0;                  // store order (creation order), for pagination
+  bool submitted = false;           // the executor accepted the current attempt
+  int64_t attempt_started_ms = 0;   // when the current attempt was handed to the executor
+  int64_t tracked_event_seq = 0;    // events up to this seq are reflected in the tracker
+  bool tracking_finalized = false;  // the tracker run carries the terminal status
+  bool cancel_requested = false;    // cancel accepted; the executor must still stop it
 };
 
 enum class EventSource { kWorker, kExecutor, kApi, kSystem };

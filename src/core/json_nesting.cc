@@ -16,7 +16,9 @@ std::optional<size_t> FindJsonNestingExcess(std::string_view text, int max_depth
       continue;
     }
     switch (c) {
-      case '"': in_string = true; break;
+      case '"':
+        in_string = true;
+        break;
       case '[':
       case '{':
         if (++depth > max_depth) return i;
@@ -25,7 +27,8 @@ std::optional<size_t> FindJsonNestingExcess(std::string_view text, int max_depth
       case '}':
         if (depth > 0) --depth;
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return std::nullopt;

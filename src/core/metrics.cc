@@ -12,10 +12,14 @@ namespace {
 std::string Escape(const std::string& v) {
   std::string out;
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -104,12 +108,14 @@ std::string MetricsRegistry::Render() const {
   for (const auto& [name, f] : families_) {
     if (!f.help.empty()) out << "# HELP " << name << " " << f.help << "\n";
     if (!f.type.empty()) out << "# TYPE " << name << " " << f.type << "\n";
-    for (const auto& [labels, v] : f.values) out << name << LabelText(labels) << " " << Fmt(v) << "\n";
+    for (const auto& [labels, v] : f.values)
+      out << name << LabelText(labels) << " " << Fmt(v) << "\n";
     for (const auto& [labels, h] : f.histograms) {
       uint64_t cum = 0;
       for (size_t i = 0; i < f.buckets.size(); ++i) {
         cum += h.counts[i];
-        out << name << "_bucket" << LabelText(labels, "le", Fmt(f.buckets[i])) << " " << cum << "\n";
+        out << name << "_bucket" << LabelText(labels, "le", Fmt(f.buckets[i])) << " " << cum
+            << "\n";
       }
       out << name << "_bucket" << LabelText(labels, "le", "+Inf") << " " << h.count << "\n";
       out << name << "_sum" << LabelText(labels) << " " << Fmt(h.sum) << "\n";

@@ -15,9 +15,12 @@ enum class PromotionSource { kAutomatic, kManual, kRollback };
 
 inline std::string_view ToString(PromotionSource s) {
   switch (s) {
-    case PromotionSource::kAutomatic: return "automatic";
-    case PromotionSource::kManual: return "manual";
-    case PromotionSource::kRollback: return "rollback";
+    case PromotionSource::kAutomatic:
+      return "automatic";
+    case PromotionSource::kManual:
+      return "manual";
+    case PromotionSource::kRollback:
+      return "rollback";
   }
   return "automatic";
 }

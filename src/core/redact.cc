@@ -10,7 +10,8 @@ std::string RedactUrl(const std::string& url) {
   auto at = out.find('@', scheme == std::string::npos ? 0 : scheme + 3);
   if (scheme != std::string::npos && at != std::string::npos) {
     auto colon = out.find(':', scheme + 3);
-    if (colon != std::string::npos && colon < at) out = out.substr(0, colon + 1) + "********" + out.substr(at);
+    if (colon != std::string::npos && colon < at)
+      out = out.substr(0, colon + 1) + "********" + out.substr(at);
   }
   for (const char* key : {"password=", "token=", "secret="}) {
     size_t pos = 0;

@@ -4,12 +4,18 @@ namespace retrain {
 
 std::string_view ToString(JobStatus s) {
   switch (s) {
-    case JobStatus::kPending: return "pending";
-    case JobStatus::kScheduled: return "scheduled";
-    case JobStatus::kRunning: return "running";
-    case JobStatus::kCompleted: return "completed";
-    case JobStatus::kFailed: return "failed";
-    case JobStatus::kCancelled: return "cancelled";
+    case JobStatus::kPending:
+      return "pending";
+    case JobStatus::kScheduled:
+      return "scheduled";
+    case JobStatus::kRunning:
+      return "running";
+    case JobStatus::kCompleted:
+      return "completed";
+    case JobStatus::kFailed:
+      return "failed";
+    case JobStatus::kCancelled:
+      return "cancelled";
   }
   return "pending";
 }
@@ -36,11 +42,9 @@ bool CanTransition(JobStatus from, JobStatus to) {
     case S::kPending:
       return to == S::kScheduled || to == S::kFailed || to == S::kCancelled;
     case S::kScheduled:
-      return to == S::kRunning || to == S::kCompleted || to == S::kFailed ||
-             to == S::kCancelled;
+      return to == S::kRunning || to == S::kCompleted || to == S::kFailed || to == S::kCancelled;
     case S::kRunning:
-      return to == S::kRunning || to == S::kCompleted || to == S::kFailed ||
-             to == S::kCancelled;
+      return to == S::kRunning || to == S::kCompleted || to == S::kFailed || to == S::kCancelled;
     case S::kCompleted:
     case S::kFailed:
     case S::kCancelled:

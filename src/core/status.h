@@ -11,7 +11,7 @@ namespace retrain {
 
 enum class JobStatus { kPending, kScheduled, kRunning, kCompleted, kFailed, kCancelled };
 
-std::string_view ToString(JobStatus s);          // "pending", ...
+std::string_view ToString(JobStatus s);                    // "pending", ...
 std::optional<JobStatus> ParseStatus(std::string_view s);  // lower-case names only
 bool IsTerminal(JobStatus s);
 bool IsActive(JobStatus s);  // pending, scheduled or running

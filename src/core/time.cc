@@ -141,12 +141,18 @@ std::optional<int64_t> ParseDurationMs(std::string_view s) {
     while (pos < s.size() && (s[pos] < '0' || s[pos] > '9')) ++pos;
     unit = s.substr(ustart, pos - ustart);
     int64_t mult;
-    if (unit == "ms") mult = 1;
-    else if (unit == "s") mult = 1000;
-    else if (unit == "m") mult = 60'000;
-    else if (unit == "h") mult = 3'600'000;
-    else if (unit == "d") mult = 86'400'000;
-    else return std::nullopt;
+    if (unit == "ms")
+      mult = 1;
+    else if (unit == "s")
+      mult = 1000;
+    else if (unit == "m")
+      mult = 60'000;
+    else if (unit == "h")
+      mult = 3'600'000;
+    else if (unit == "d")
+      mult = 86'400'000;
+    else
+      return std::nullopt;
     int64_t part = 0;
     if (__builtin_mul_overflow(n, mult, &part) || __builtin_add_overflow(total, part, &total) ||
         total > kMaxDurationMs) {

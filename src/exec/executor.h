@@ -20,10 +20,10 @@ namespace retrain {
 struct ExecSpec {
   std::string job_id;
   int attempt = 1;
-  const ModelSettings* model = nullptr;      // outlives the call
-  std::map<std::string, std::string> env;    // the worker environment (CONTRACT section 7)
-  std::string callback_token;                // secret; never logged
-  int64_t timeout_ms = 0;                    // wall-clock limit of this attempt
+  const ModelSettings* model = nullptr;    // outlives the call
+  std::map<std::string, std::string> env;  // the worker environment (CONTRACT section 7)
+  std::string callback_token;              // secret; never logged
+  int64_t timeout_ms = 0;                  // wall-clock limit of this attempt
 };
 
 struct SubmitResult {

@@ -20,7 +20,10 @@ bool IsAuthFailure(const Error& e) {
 
 DeferredFeed::DeferredFeed(std::string uri, Opener open, Error first_error, const Clock& clock,
                            Timing timing)
-    : uri_(std::move(uri)), open_(std::move(open)), clock_(clock), timing_(timing),
+    : uri_(std::move(uri)),
+      open_(std::move(open)),
+      clock_(clock),
+      timing_(timing),
       error_(std::move(first_error)),
       rng_(timing.jitter_seed != 0 ? timing.jitter_seed : std::random_device{}()) {
   next_try_ms_ = NextTryMs(error_);
@@ -94,7 +97,8 @@ Status DeferredFeed::Scan(const FeedFilter& filter, std::string_view after, std:
 bool DeferredFeed::WaitForChange(int64_t timeout_ms) {
   auto f = Get();
   if (f) return (*f)->WaitForChange(timeout_ms);
-  std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(timeout_ms, timing_.retry_ms)));
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(std::min<int64_t>(timeout_ms, timing_.retry_ms)));
   return false;
 }
 

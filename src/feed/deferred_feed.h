@@ -17,7 +17,6 @@
 #include <string>
 
 #include "core/time.h"
-
 #include "feed/feed_source.h"
 
 namespace retrain {
@@ -33,8 +32,7 @@ class DeferredFeed final : public FeedSource {
   };
   // `uri` names the feed (Uri() shows it redacted); `first_error` is the failure of the open
   // tried at start-up (returned until a retry works). `clock` must outlive the feed.
-  DeferredFeed(std::string uri, Opener open, Error first_error, const Clock& clock,
-               Timing timing);
+  DeferredFeed(std::string uri, Opener open, Error first_error, const Clock& clock, Timing timing);
   DeferredFeed(std::string uri, Opener open, Error first_error, const Clock& clock)
       : DeferredFeed(std::move(uri), std::move(open), std::move(first_error), clock, Timing{}) {}
 

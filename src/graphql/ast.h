@@ -44,8 +44,8 @@ struct ObjectField {
 struct TypeNode {
   enum class Kind { kNamed, kList, kNonNull };
   Kind kind = Kind::kNamed;
-  Name name;                      // kNamed
-  std::unique_ptr<TypeNode> of;   // kList, kNonNull
+  Name name;                     // kNamed
+  std::unique_ptr<TypeNode> of;  // kList, kNonNull
   uint32_t loc = 0;
 };
 
@@ -72,11 +72,11 @@ struct Selection {
   enum class Kind { kField, kFragmentSpread, kInlineFragment };
   Kind kind = Kind::kField;
   uint32_t loc = 0;
-  std::optional<Name> alias;             // kField
-  Name name;                             // kField: field name; kFragmentSpread: fragment name
-  std::vector<Argument> arguments;       // kField
+  std::optional<Name> alias;        // kField
+  Name name;                        // kField: field name; kFragmentSpread: fragment name
+  std::vector<Argument> arguments;  // kField
   std::vector<Directive> directives;
-  std::optional<Name> type_condition;    // kInlineFragment (optional)
+  std::optional<Name> type_condition;         // kInlineFragment (optional)
   std::optional<SelectionSet> selection_set;  // kField (optional), kInlineFragment (required)
 
   const std::string& ResponseKey() const { return alias ? alias->value : name.value; }

@@ -38,7 +38,8 @@ std::optional<double> JsNumber(const std::string& s) {
   static const std::regex kDecimal(R"([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)");
   if (std::regex_match(t, kDecimal)) return std::strtod(t.c_str(), nullptr);
   static const std::regex kHex(R"(0[xX][0-9a-fA-F]+)");
-  if (std::regex_match(t, kHex)) return static_cast<double>(std::strtoull(t.c_str() + 2, nullptr, 16));
+  if (std::regex_match(t, kHex))
+    return static_cast<double>(std::strtoull(t.c_str() + 2, nullptr, 16));
   return std::nullopt;
 }
 
@@ -48,7 +49,8 @@ bool IsIntegral(double d) { return std::isfinite(d) && std::floor(d) == d; }
 
 Value ValueFromAstUntyped(const ast::ValueNode& node, const Value* variables) {
   switch (node.kind) {
-    case ast::ValueKind::kNull: return Value();
+    case ast::ValueKind::kNull:
+      return Value();
     case ast::ValueKind::kInt: {
       // Number parse, as JavaScript's parseInt: large literals become floats.
       errno = 0;
@@ -56,10 +58,13 @@ Value ValueFromAstUntyped(const ast::ValueNode& node, const Value* variables) {
       if (errno == ERANGE) return Value(std::strtod(node.text.c_str(), nullptr));
       return Value(static_cast<int64_t>(i));
     }
-    case ast::ValueKind::kFloat: return Value(std::strtod(node.text.c_str(), nullptr));
+    case ast::ValueKind::kFloat:
+      return Value(std::strtod(node.text.c_str(), nullptr));
     case ast::ValueKind::kString:
-    case ast::ValueKind::kEnum: return Value(node.text);
-    case ast::ValueKind::kBoolean: return Value(node.text == "true");
+    case ast::ValueKind::kEnum:
+      return Value(node.text);
+    case ast::ValueKind::kBoolean:
+      return Value(node.text == "true");
     case ast::ValueKind::kList: {
       Value::List out;
       for (const auto& item : node.list) out.push_back(ValueFromAstUntyped(item, variables));
@@ -67,7 +72,8 @@ Value ValueFromAstUntyped(const ast::ValueNode& node, const Value* variables) {
     }
     case ast::ValueKind::kObject: {
       Value out = Value::EmptyObject();
-      for (const auto& f : node.fields) out.Set(f.name.value, ValueFromAstUntyped(f.value, variables));
+      for (const auto& f : node.fields)
+        out.Set(f.name.value, ValueFromAstUntyped(f.value, variables));
       return out;
     }
     case ast::ValueKind::kVariable:
@@ -208,7 +214,8 @@ std::expected<Value, std::string> SerializeLeaf(const NamedType& type, const Val
     if (v.IsNumber()) num = v.AsNumber();
     if (v.IsString() && !v.AsString().empty()) num = JsNumber(v.AsString());
     if (n == "Int") {
-      if (!num || !IsIntegral(*num)) return Bad("Int cannot represent non-integer value: " + Inspect(v));
+      if (!num || !IsIntegral(*num))
+        return Bad("Int cannot represent non-integer value: " + Inspect(v));
       if (*num > kMaxInt || *num < kMinInt) {
         return Bad("Int cannot represent non 32-bit signed integer value: " + Inspect(v));
       }
@@ -357,8 +364,9 @@ Value CoerceImpl(const Value& input, const TypeRef& type, const InputErrorFn& on
         if (def.default_value) {
           out.Set(def.name, *def.default_value);
         } else if (def.type.IsNonNull()) {
-          on_error(path, input, "Field \"" + def.name + "\" of required type \"" +
-                                    def.type.ToString() + "\" was not provided.");
+          on_error(path, input,
+                   "Field \"" + def.name + "\" of required type \"" + def.type.ToString() +
+                       "\" was not provided.");
         }
         continue;
       }
@@ -370,8 +378,9 @@ Value CoerceImpl(const Value& input, const TypeRef& type, const InputErrorFn& on
     for (const auto& def : named.input_fields) names.push_back(def.name);
     for (const auto& [key, unused] : input.AsObject()) {
       if (named.FindInputField(key) == nullptr) {
-        on_error(path, input, "Field \"" + key + "\" is not defined by type \"" + named.name +
-                                  "\"." + DidYouMean(SuggestionList(key, names)));
+        on_error(path, input,
+                 "Field \"" + key + "\" is not defined by type \"" + named.name + "\"." +
+                     DidYouMean(SuggestionList(key, names)));
       }
     }
     return out;

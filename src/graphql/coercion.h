@@ -31,8 +31,8 @@ std::expected<Value, std::string> SerializeLeaf(const NamedType& type, const Val
 
 // Called for every invalid part of an input value: its path inside the value, the invalid
 // part, and the reason.
-using InputErrorFn = std::function<void(const std::vector<PathSegment>& path,
-                                        const Value& invalid, const std::string& message)>;
+using InputErrorFn = std::function<void(const std::vector<PathSegment>& path, const Value& invalid,
+                                        const std::string& message)>;
 // Coerces a variable's JSON value to `type` (lists accept a single item).
 Value CoerceInputValue(const Value& input, const TypeRef& type, const InputErrorFn& on_error);
 // ".a[0].b" as graphql-js prints an input path.

@@ -15,9 +15,10 @@ GraphQLError RequestError(std::string message, std::vector<SourceLocation> locat
 }
 
 // graphql-js getVariableValues: at most 50 errors.
-std::expected<Value, std::vector<GraphQLError>> CoerceVariables(
-    const Schema& schema, const ast::Document& doc, const ast::OperationDefinition& op,
-    const Value& inputs) {
+std::expected<Value, std::vector<GraphQLError>> CoerceVariables(const Schema& schema,
+                                                                const ast::Document& doc,
+                                                                const ast::OperationDefinition& op,
+                                                                const Value& inputs) {
   constexpr size_t kMaxErrors = 50;
   std::vector<GraphQLError> errors;
   Value coerced = Value::EmptyObject();
@@ -102,11 +103,11 @@ std::expected<Value, ArgumentError> CoerceArgumentValues(const std::vector<Input
         if (def.default_value) {
           out.Set(def.name, *def.default_value);
         } else if (def.type.IsNonNull()) {
-          return std::unexpected(ArgumentError{
-              "Argument \"" + def.name + "\" of required type \"" + def.type.ToString() +
-                  "\" was provided the variable \"$" + node.text +
-                  "\" which was not provided a runtime value.",
-              node.loc});
+          return std::unexpected(ArgumentError{"Argument \"" + def.name + "\" of required type \"" +
+                                                   def.type.ToString() +
+                                                   "\" was provided the variable \"$" + node.text +
+                                                   "\" which was not provided a runtime value.",
+                                               node.loc});
         }
         continue;
       }
@@ -157,9 +158,9 @@ Response ExecuteDocument(const Schema& schema, const ast::Document& doc, const R
     if (const auto* op = std::get_if<ast::OperationDefinition>(&def)) {
       if (!request.operation_name) {
         if (operation != nullptr) {
-          response.errors.push_back(RequestError(
-              "Must provide operation name if query contains multiple operations.", {},
-              kCodeBadRequest));
+          response.errors.push_back(
+              RequestError("Must provide operation name if query contains multiple operations.", {},
+                           kCodeBadRequest));
           return response;
         }
         operation = op;
@@ -171,15 +172,16 @@ Response ExecuteDocument(const Schema& schema, const ast::Document& doc, const R
     }
   }
   if (operation == nullptr) {
-    response.errors.push_back(RequestError(request.operation_name
-                                               ? "Unknown operation named \"" + *request.operation_name + "\"."
-                                               : std::string("Must provide an operation."),
-                                           {}, kCodeBadRequest));
+    response.errors.push_back(RequestError(
+        request.operation_name ? "Unknown operation named \"" + *request.operation_name + "\"."
+                               : std::string("Must provide an operation."),
+        {}, kCodeBadRequest));
     return response;
   }
   if (operation->operation == ast::OperationType::kMutation && !options.allow_mutations) {
-    response.errors.push_back(RequestError("Can only perform a mutation operation from a POST request.",
-                                           {doc.LocationOf(operation->loc)}, kCodeBadRequest));
+    response.errors.push_back(
+        RequestError("Can only perform a mutation operation from a POST request.",
+                     {doc.LocationOf(operation->loc)}, kCodeBadRequest));
     return response;
   }
   Value inputs = request.variables.IsObject() ? request.variables : Value::EmptyObject();
@@ -188,14 +190,16 @@ Response ExecuteDocument(const Schema& schema, const ast::Document& doc, const R
     response.errors = std::move(variables.error());
     return response;
   }
-  const NamedType* root = operation->operation == ast::OperationType::kQuery      ? schema.query_type()
-                          : operation->operation == ast::OperationType::kMutation ? schema.mutation_type()
-                                                                                  : schema.subscription_type();
+  const NamedType* root = operation->operation == ast::OperationType::kQuery ? schema.query_type()
+                          : operation->operation == ast::OperationType::kMutation
+                              ? schema.mutation_type()
+                              : schema.subscription_type();
   response.has_data = true;
   if (root == nullptr) {
     static const char* kNames[] = {"query", "mutation", "subscription"};
     response.errors.push_back(RequestError(std::string("Schema is not configured to execute ") +
-                                               kNames[static_cast<int>(operation->operation)] + " operation.",
+                                               kNames[static_cast<int>(operation->operation)] +
+                                               " operation.",
                                            {doc.LocationOf(operation->loc)}, kCodeBadRequest));
     return response;
   }

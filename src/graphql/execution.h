@@ -12,9 +12,8 @@ namespace retrain::graphql {
 
 // Selects the operation, coerces variables and executes it. `doc` must have passed
 // validation. Errors before execution leave has_data false.
-Response ExecuteDocument(const Schema& schema, const ast::Document& doc,
-                         const Request& request, Context& context,
-                         const ExecuteOptions& options);
+Response ExecuteDocument(const Schema& schema, const ast::Document& doc, const Request& request,
+                         Context& context, const ExecuteOptions& options);
 
 // The depth and field-count limits over every operation of `doc`; nullopt when within them.
 std::optional<GraphQLError> CheckLimits(const ast::Document& doc, const Limits& limits);

@@ -68,8 +68,9 @@ class Executor {
     Position pos;
     bool null_root = Finalize(root_node, pos.order);
     response.data = null_root ? Value() : ToValue(root_node);
-    std::stable_sort(errors_.begin(), errors_.end(),
-                     [](const OrderedError& a, const OrderedError& b) { return a.order < b.order; });
+    std::stable_sort(
+        errors_.begin(), errors_.end(),
+        [](const OrderedError& a, const OrderedError& b) { return a.order < b.order; });
     for (auto& e : errors_) {
       if (!Pruned(e.order)) response.errors.push_back(std::move(e.error));
     }
@@ -85,7 +86,8 @@ class Executor {
       switch (s.kind) {
         case ast::Selection::Kind::kField: {
           const std::string& key = s.ResponseKey();
-          auto it = std::find_if(groups.begin(), groups.end(), [&](auto& g) { return g.first == key; });
+          auto it =
+              std::find_if(groups.begin(), groups.end(), [&](auto& g) { return g.first == key; });
           if (it == groups.end()) {
             groups.push_back({key, {&s}});
           } else {
@@ -129,7 +131,8 @@ class Executor {
     // Group the items by runtime type, keeping the order of first appearance.
     std::vector<std::pair<const NamedType*, std::vector<Item*>>> groups;
     for (auto& item : batch.items) {
-      auto it = std::find_if(groups.begin(), groups.end(), [&](auto& g) { return g.first == item.type; });
+      auto it =
+          std::find_if(groups.begin(), groups.end(), [&](auto& g) { return g.first == item.type; });
       if (it == groups.end()) {
         groups.push_back({item.type, {&item}});
       } else {
@@ -169,8 +172,8 @@ class Executor {
     return p;
   }
 
-  void ResolveField(const NamedType* type, const std::vector<const ast::Selection*>& nodes, size_t k,
-                    const std::vector<Item*>& items) {
+  void ResolveField(const NamedType* type, const std::vector<const ast::Selection*>& nodes,
+                    size_t k, const std::vector<Item*>& items) {
     const ast::Selection& first = *nodes[0];
     const FieldDef* def = schema_.FieldFor(type, first.name.value);
     const std::string& key = first.ResponseKey();
@@ -208,11 +211,13 @@ class Executor {
       for (Item* item : items) parents.push_back(item->parent);
       results = def->batch_resolver(parents, *args, ctx_);
       if (results.size() != items.size()) {
-        results.assign(items.size(), std::unexpected(FieldError{
-                                         "Batch resolver for " + type->name + "." + def->name +
-                                             " returned " + std::to_string(results.size()) +
-                                             " results for " + std::to_string(items.size()) + " parents.",
-                                         kCodeInternal, {}}));
+        results.assign(items.size(),
+                       std::unexpected(FieldError{
+                           "Batch resolver for " + type->name + "." + def->name + " returned " +
+                               std::to_string(results.size()) + " results for " +
+                               std::to_string(items.size()) + " parents.",
+                           kCodeInternal,
+                           {}}));
       }
     } else {
       for (Item* item : items) {
@@ -244,13 +249,16 @@ class Executor {
     TypeRef inner = type.Nullable();
     if (v.IsNull()) {
       if (type.IsNonNull()) {
-        RecordError("Cannot return null for non-nullable field " + parent->name + "." + def.name + ".", nodes, pos);
+        RecordError(
+            "Cannot return null for non-nullable field " + parent->name + "." + def.name + ".",
+            nodes, pos);
       }
       return;
     }
     if (inner.IsList()) {
       if (!v.IsList()) {
-        RecordError("Expected Iterable, but did not find one for field \"" + parent->name + "." + def.name + "\".",
+        RecordError("Expected Iterable, but did not find one for field \"" + parent->name + "." +
+                        def.name + "\".",
                     nodes, pos);
         return;
       }
@@ -259,8 +267,9 @@ class Executor {
       for (size_t i = 0; i < list.size(); ++i) {
         Node* item = NewNode();
         node->items.push_back(item);
-        Complete(inner.OfType(), list[i], item, Child(pos, static_cast<int64_t>(i), static_cast<int64_t>(i)),
-                 nodes, parent, def, child);
+        Complete(inner.OfType(), list[i], item,
+                 Child(pos, static_cast<int64_t>(i), static_cast<int64_t>(i)), nodes, parent, def,
+                 child);
       }
       return;
     }
@@ -294,9 +303,11 @@ class Executor {
       name = t->AsString();
     }
     if (name.empty()) {
-      RecordError("Abstract type \"" + abstract.name + "\" must resolve to an Object type at runtime for field \"" +
-                      parent.name + "." + def.name + "\". Either the \"" + abstract.name +
-                      "\" type should provide a \"resolveType\" function or each possible type should provide an "
+      RecordError("Abstract type \"" + abstract.name +
+                      "\" must resolve to an Object type at runtime for field \"" + parent.name +
+                      "." + def.name + "\". Either the \"" + abstract.name +
+                      "\" type should provide a \"resolveType\" function or each possible type "
+                      "should provide an "
                       "\"isTypeOf\" function.",
                   nodes, pos);
       return nullptr;
@@ -309,12 +320,14 @@ class Executor {
       return nullptr;
     }
     if (t->kind != TypeKind::kObject) {
-      RecordError("Abstract type \"" + abstract.name + "\" was resolved to a non-object type \"" + name + "\".",
+      RecordError("Abstract type \"" + abstract.name + "\" was resolved to a non-object type \"" +
+                      name + "\".",
                   nodes, pos);
       return nullptr;
     }
     if (!schema_.IsPossibleType(&abstract, t)) {
-      RecordError("Runtime Object type \"" + name + "\" is not a possible type for \"" + abstract.name + "\".",
+      RecordError("Runtime Object type \"" + name + "\" is not a possible type for \"" +
+                      abstract.name + "\".",
                   nodes, pos);
       return nullptr;
     }
@@ -339,10 +352,14 @@ class Executor {
       return false;
     };
     switch (n->kind) {
-      case Node::Kind::kNull: return true;
-      case Node::Kind::kLeaf: return false;
-      case Node::Kind::kList: return children(n->items.size(), [&](size_t i) { return n->items[i]; });
-      case Node::Kind::kObject: return children(n->fields.size(), [&](size_t i) { return n->fields[i].second; });
+      case Node::Kind::kNull:
+        return true;
+      case Node::Kind::kLeaf:
+        return false;
+      case Node::Kind::kList:
+        return children(n->items.size(), [&](size_t i) { return n->items[i]; });
+      case Node::Kind::kObject:
+        return children(n->fields.size(), [&](size_t i) { return n->fields[i].second; });
     }
     return false;
   }
@@ -359,8 +376,10 @@ class Executor {
 
   Value ToValue(const Node* n) const {
     switch (n->kind) {
-      case Node::Kind::kNull: return Value();
-      case Node::Kind::kLeaf: return n->leaf;
+      case Node::Kind::kNull:
+        return Value();
+      case Node::Kind::kLeaf:
+        return n->leaf;
       case Node::Kind::kList: {
         Value::List out;
         out.reserve(n->items.size());

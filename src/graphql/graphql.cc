@@ -14,7 +14,10 @@ Response Execute(const Schema& schema, const Request& request, Context& context,
     response.errors.push_back(GraphQLError{
         "The query document is " + std::to_string(request.query.size()) +
             " bytes, more than the maximum of " + std::to_string(limits.max_document_bytes) + ".",
-        {}, {}, kCodeLimitExceeded, {}});
+        {},
+        {},
+        kCodeLimitExceeded,
+        {}});
     return response;
   }
   auto doc = Parse(request.query, ParseOptions{limits.max_tokens});

@@ -30,7 +30,7 @@ struct Limits {
   // Nesting of field selections, root fields at depth 1. GraphiQL's introspection query
   // (graphql-js 16 getIntrospectionQuery) is 15 deep and selects about 230 fields.
   int max_depth = 20;
-  int max_fields = 1'000;      // field selections with fragments expanded (complexity)
+  int max_fields = 1'000;  // field selections with fragments expanded (complexity)
   int max_validation_errors = 100;
 };
 

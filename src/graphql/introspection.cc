@@ -200,26 +200,37 @@ const char* KindName(const TypeRef& t) {
   if (t.IsNonNull()) return "NON_NULL";
   if (t.IsList()) return "LIST";
   switch (t.named()->kind) {
-    case TypeKind::kScalar: return "SCALAR";
-    case TypeKind::kObject: return "OBJECT";
-    case TypeKind::kInterface: return "INTERFACE";
-    case TypeKind::kUnion: return "UNION";
-    case TypeKind::kEnum: return "ENUM";
-    case TypeKind::kInputObject: return "INPUT_OBJECT";
+    case TypeKind::kScalar:
+      return "SCALAR";
+    case TypeKind::kObject:
+      return "OBJECT";
+    case TypeKind::kInterface:
+      return "INTERFACE";
+    case TypeKind::kUnion:
+      return "UNION";
+    case TypeKind::kEnum:
+      return "ENUM";
+    case TypeKind::kInputObject:
+      return "INPUT_OBJECT";
   }
   return "SCALAR";
 }
 
 void BindSchemaAndType(Schema& s) {
-  On<Schema>(s, "__Schema.description", [](const Schema& sc, const Value&) { return Optional(sc.description()); });
+  On<Schema>(s, "__Schema.description",
+             [](const Schema& sc, const Value&) { return Optional(sc.description()); });
   On<Schema>(s, "__Schema.types", [](const Schema& sc, const Value&) {
     Value::List out;
     for (const NamedType* t : sc.types()) out.push_back(TypeValue(TypeRef(t)));
     return Value(std::move(out));
   });
-  On<Schema>(s, "__Schema.queryType", [](const Schema& sc, const Value&) { return TypeValue(TypeRef(sc.query_type())); });
-  On<Schema>(s, "__Schema.mutationType", [](const Schema& sc, const Value&) { return TypeValue(TypeRef(sc.mutation_type())); });
-  On<Schema>(s, "__Schema.subscriptionType", [](const Schema& sc, const Value&) { return TypeValue(TypeRef(sc.subscription_type())); });
+  On<Schema>(s, "__Schema.queryType",
+             [](const Schema& sc, const Value&) { return TypeValue(TypeRef(sc.query_type())); });
+  On<Schema>(s, "__Schema.mutationType",
+             [](const Schema& sc, const Value&) { return TypeValue(TypeRef(sc.mutation_type())); });
+  On<Schema>(s, "__Schema.subscriptionType", [](const Schema& sc, const Value&) {
+    return TypeValue(TypeRef(sc.subscription_type()));
+  });
   On<Schema>(s, "__Schema.directives", [](const Schema& sc, const Value&) {
     Value::List out;
     for (const auto& d : sc.directives()) out.push_back(Ref(&d));
@@ -227,7 +238,9 @@ void BindSchemaAndType(Schema& s) {
   });
 
   On<TypeRef>(s, "__Type.kind", [](const TypeRef& t, const Value&) { return Value(KindName(t)); });
-  On<TypeRef>(s, "__Type.name", [](const TypeRef& t, const Value&) { return t.IsNamed() ? Value(t.named()->name) : Value(); });
+  On<TypeRef>(s, "__Type.name", [](const TypeRef& t, const Value&) {
+    return t.IsNamed() ? Value(t.named()->name) : Value();
+  });
   On<TypeRef>(s, "__Type.description", [](const TypeRef& t, const Value&) {
     return t.IsNamed() ? Optional(t.named()->description) : Value();
   });
@@ -236,7 +249,8 @@ void BindSchemaAndType(Schema& s) {
   });
   On<TypeRef>(s, "__Type.fields", [](const TypeRef& t, const Value& args) {
     const NamedType* n = t.named();
-    if (!t.IsNamed() || (n->kind != TypeKind::kObject && n->kind != TypeKind::kInterface)) return Value();
+    if (!t.IsNamed() || (n->kind != TypeKind::kObject && n->kind != TypeKind::kInterface))
+      return Value();
     Value::List out;
     for (const auto& f : n->fields) {
       if (f.deprecation_reason && !IncludeDeprecated(args)) continue;
@@ -246,7 +260,8 @@ void BindSchemaAndType(Schema& s) {
   });
   On<TypeRef>(s, "__Type.interfaces", [](const TypeRef& t, const Value&) {
     const NamedType* n = t.named();
-    if (!t.IsNamed() || (n->kind != TypeKind::kObject && n->kind != TypeKind::kInterface)) return Value();
+    if (!t.IsNamed() || (n->kind != TypeKind::kObject && n->kind != TypeKind::kInterface))
+      return Value();
     Value::List out;
     for (const NamedType* i : n->interfaces) out.push_back(TypeValue(TypeRef(i)));
     return Value(std::move(out));
@@ -277,33 +292,59 @@ void BindSchemaAndType(Schema& s) {
 
 void BindMembers(Schema& s) {
   On<FieldDef>(s, "__Field.name", [](const FieldDef& f, const Value&) { return Value(f.name); });
-  On<FieldDef>(s, "__Field.description", [](const FieldDef& f, const Value&) { return Optional(f.description); });
-  On<FieldDef>(s, "__Field.args", [](const FieldDef& f, const Value& args) { return InputValues(f.args, args); });
-  On<FieldDef>(s, "__Field.type", [](const FieldDef& f, const Value&) { return TypeValue(f.type); });
-  On<FieldDef>(s, "__Field.isDeprecated", [](const FieldDef& f, const Value&) { return Value(f.deprecation_reason.has_value()); });
-  On<FieldDef>(s, "__Field.deprecationReason", [](const FieldDef& f, const Value&) { return Optional(f.deprecation_reason); });
+  On<FieldDef>(s, "__Field.description",
+               [](const FieldDef& f, const Value&) { return Optional(f.description); });
+  On<FieldDef>(s, "__Field.args",
+               [](const FieldDef& f, const Value& args) { return InputValues(f.args, args); });
+  On<FieldDef>(s, "__Field.type",
+               [](const FieldDef& f, const Value&) { return TypeValue(f.type); });
+  On<FieldDef>(s, "__Field.isDeprecated", [](const FieldDef& f, const Value&) {
+    return Value(f.deprecation_reason.has_value());
+  });
+  On<FieldDef>(s, "__Field.deprecationReason",
+               [](const FieldDef& f, const Value&) { return Optional(f.deprecation_reason); });
 
-  On<InputValueDef>(s, "__InputValue.name", [](const InputValueDef& v, const Value&) { return Value(v.name); });
-  On<InputValueDef>(s, "__InputValue.description", [](const InputValueDef& v, const Value&) { return Optional(v.description); });
-  On<InputValueDef>(s, "__InputValue.type", [](const InputValueDef& v, const Value&) { return TypeValue(v.type); });
-  On<InputValueDef>(s, "__InputValue.defaultValue", [](const InputValueDef& v, const Value&) { return Optional(v.default_literal); });
-  On<InputValueDef>(s, "__InputValue.isDeprecated", [](const InputValueDef& v, const Value&) { return Value(v.deprecation_reason.has_value()); });
-  On<InputValueDef>(s, "__InputValue.deprecationReason", [](const InputValueDef& v, const Value&) { return Optional(v.deprecation_reason); });
+  On<InputValueDef>(s, "__InputValue.name",
+                    [](const InputValueDef& v, const Value&) { return Value(v.name); });
+  On<InputValueDef>(s, "__InputValue.description",
+                    [](const InputValueDef& v, const Value&) { return Optional(v.description); });
+  On<InputValueDef>(s, "__InputValue.type",
+                    [](const InputValueDef& v, const Value&) { return TypeValue(v.type); });
+  On<InputValueDef>(s, "__InputValue.defaultValue", [](const InputValueDef& v, const Value&) {
+    return Optional(v.default_literal);
+  });
+  On<InputValueDef>(s, "__InputValue.isDeprecated", [](const InputValueDef& v, const Value&) {
+    return Value(v.deprecation_reason.has_value());
+  });
+  On<InputValueDef>(s, "__InputValue.deprecationReason", [](const InputValueDef& v, const Value&) {
+    return Optional(v.deprecation_reason);
+  });
 
-  On<EnumValueDef>(s, "__EnumValue.name", [](const EnumValueDef& v, const Value&) { return Value(v.name); });
-  On<EnumValueDef>(s, "__EnumValue.description", [](const EnumValueDef& v, const Value&) { return Optional(v.description); });
-  On<EnumValueDef>(s, "__EnumValue.isDeprecated", [](const EnumValueDef& v, const Value&) { return Value(v.deprecation_reason.has_value()); });
-  On<EnumValueDef>(s, "__EnumValue.deprecationReason", [](const EnumValueDef& v, const Value&) { return Optional(v.deprecation_reason); });
+  On<EnumValueDef>(s, "__EnumValue.name",
+                   [](const EnumValueDef& v, const Value&) { return Value(v.name); });
+  On<EnumValueDef>(s, "__EnumValue.description",
+                   [](const EnumValueDef& v, const Value&) { return Optional(v.description); });
+  On<EnumValueDef>(s, "__EnumValue.isDeprecated", [](const EnumValueDef& v, const Value&) {
+    return Value(v.deprecation_reason.has_value());
+  });
+  On<EnumValueDef>(s, "__EnumValue.deprecationReason", [](const EnumValueDef& v, const Value&) {
+    return Optional(v.deprecation_reason);
+  });
 
-  On<DirectiveDef>(s, "__Directive.name", [](const DirectiveDef& d, const Value&) { return Value(d.name); });
-  On<DirectiveDef>(s, "__Directive.description", [](const DirectiveDef& d, const Value&) { return Optional(d.description); });
-  On<DirectiveDef>(s, "__Directive.isRepeatable", [](const DirectiveDef& d, const Value&) { return Value(d.repeatable); });
+  On<DirectiveDef>(s, "__Directive.name",
+                   [](const DirectiveDef& d, const Value&) { return Value(d.name); });
+  On<DirectiveDef>(s, "__Directive.description",
+                   [](const DirectiveDef& d, const Value&) { return Optional(d.description); });
+  On<DirectiveDef>(s, "__Directive.isRepeatable",
+                   [](const DirectiveDef& d, const Value&) { return Value(d.repeatable); });
   On<DirectiveDef>(s, "__Directive.locations", [](const DirectiveDef& d, const Value&) {
     Value::List out;
     for (const auto& l : d.locations) out.emplace_back(l);
     return Value(std::move(out));
   });
-  On<DirectiveDef>(s, "__Directive.args", [](const DirectiveDef& d, const Value& args) { return InputValues(d.args, args); });
+  On<DirectiveDef>(s, "__Directive.args", [](const DirectiveDef& d, const Value& args) {
+    return InputValues(d.args, args);
+  });
 }
 
 }  // namespace

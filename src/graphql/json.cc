@@ -1,6 +1,5 @@
 // JSON text <-> Value, and the JSON shape of responses and requests (nlohmann stays here).
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "core/json_nesting.h"
@@ -13,16 +12,21 @@ using Json = nlohmann::ordered_json;
 
 Value FromJson(const Json& j) {
   switch (j.type()) {
-    case Json::value_t::null: return Value();
-    case Json::value_t::boolean: return Value(j.get<bool>());
-    case Json::value_t::number_integer: return Value(j.get<int64_t>());
+    case Json::value_t::null:
+      return Value();
+    case Json::value_t::boolean:
+      return Value(j.get<bool>());
+    case Json::value_t::number_integer:
+      return Value(j.get<int64_t>());
     case Json::value_t::number_unsigned: {
       auto u = j.get<uint64_t>();
       if (u > static_cast<uint64_t>(INT64_MAX)) return Value(static_cast<double>(u));
       return Value(static_cast<int64_t>(u));
     }
-    case Json::value_t::number_float: return Value(j.get<double>());
-    case Json::value_t::string: return Value(j.get<std::string>());
+    case Json::value_t::number_float:
+      return Value(j.get<double>());
+    case Json::value_t::string:
+      return Value(j.get<std::string>());
     case Json::value_t::array: {
       Value::List out;
       for (const auto& item : j) out.push_back(FromJson(item));
@@ -33,22 +37,27 @@ Value FromJson(const Json& j) {
       for (const auto& [k, v] : j.items()) out.Set(k, FromJson(v));
       return out;
     }
-    default: return Value();
+    default:
+      return Value();
   }
 }
 
 Json ToJsonTree(const Value& v) {
   switch (v.kind()) {
     case Value::Kind::kNull:
-    case Value::Kind::kHandle: return nullptr;
-    case Value::Kind::kBool: return v.AsBool();
-    case Value::Kind::kInt: return v.AsInt();
+    case Value::Kind::kHandle:
+      return nullptr;
+    case Value::Kind::kBool:
+      return v.AsBool();
+    case Value::Kind::kInt:
+      return v.AsInt();
     case Value::Kind::kFloat: {
       double d = v.AsNumber();
       if (!std::isfinite(d)) return nullptr;
       return d;
     }
-    case Value::Kind::kString: return v.AsString();
+    case Value::Kind::kString:
+      return v.AsString();
     case Value::Kind::kList: {
       Json out = Json::array();
       for (const auto& item : v.AsList()) out.push_back(ToJsonTree(item));
@@ -100,14 +109,15 @@ std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_hand
 Result<Value> ParseJson(std::string_view text) {
   // FromJson and Value's destructor recurse once per level: bound the levels first.
   if (auto at = FindJsonNestingExcess(text)) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "The body nests arrays or objects deeper than " + std::to_string(kMaxJsonNesting) +
-                    " levels (at byte " + std::to_string(*at) + ").");
+    return Fail(ErrorCode::kInvalidArgument, "The body nests arrays or objects deeper than " +
+                                                 std::to_string(kMaxJsonNesting) +
+                                                 " levels (at byte " + std::to_string(*at) + ").");
   }
   try {
     return FromJson(Json::parse(text));
   } catch (const Json::exception& e) {
-    return Fail(ErrorCode::kInvalidArgument, std::string("The body is not valid JSON: ") + e.what());
+    return Fail(ErrorCode::kInvalidArgument,
+                std::string("The body is not valid JSON: ") + e.what());
   }
 }
 

@@ -119,27 +119,48 @@ SourceLocation LocateOffset(std::string_view s, const std::vector<uint32_t>& lin
 
 std::string TokenKindDescription(TokenKind kind) {
   switch (kind) {
-    case TokenKind::kSof: return "<SOF>";
-    case TokenKind::kEof: return "<EOF>";
-    case TokenKind::kBang: return "\"!\"";
-    case TokenKind::kDollar: return "\"$\"";
-    case TokenKind::kAmp: return "\"&\"";
-    case TokenKind::kParenL: return "\"(\"";
-    case TokenKind::kParenR: return "\")\"";
-    case TokenKind::kSpread: return "\"...\"";
-    case TokenKind::kColon: return "\":\"";
-    case TokenKind::kEquals: return "\"=\"";
-    case TokenKind::kAt: return "\"@\"";
-    case TokenKind::kBracketL: return "\"[\"";
-    case TokenKind::kBracketR: return "\"]\"";
-    case TokenKind::kBraceL: return "\"{\"";
-    case TokenKind::kPipe: return "\"|\"";
-    case TokenKind::kBraceR: return "\"}\"";
-    case TokenKind::kName: return "Name";
-    case TokenKind::kInt: return "Int";
-    case TokenKind::kFloat: return "Float";
-    case TokenKind::kString: return "String";
-    case TokenKind::kBlockString: return "BlockString";
+    case TokenKind::kSof:
+      return "<SOF>";
+    case TokenKind::kEof:
+      return "<EOF>";
+    case TokenKind::kBang:
+      return "\"!\"";
+    case TokenKind::kDollar:
+      return "\"$\"";
+    case TokenKind::kAmp:
+      return "\"&\"";
+    case TokenKind::kParenL:
+      return "\"(\"";
+    case TokenKind::kParenR:
+      return "\")\"";
+    case TokenKind::kSpread:
+      return "\"...\"";
+    case TokenKind::kColon:
+      return "\":\"";
+    case TokenKind::kEquals:
+      return "\"=\"";
+    case TokenKind::kAt:
+      return "\"@\"";
+    case TokenKind::kBracketL:
+      return "\"[\"";
+    case TokenKind::kBracketR:
+      return "\"]\"";
+    case TokenKind::kBraceL:
+      return "\"{\"";
+    case TokenKind::kPipe:
+      return "\"|\"";
+    case TokenKind::kBraceR:
+      return "\"}\"";
+    case TokenKind::kName:
+      return "Name";
+    case TokenKind::kInt:
+      return "Int";
+    case TokenKind::kFloat:
+      return "Float";
+    case TokenKind::kString:
+      return "String";
+    case TokenKind::kBlockString:
+      return "BlockString";
   }
   return "?";
 }
@@ -147,11 +168,15 @@ std::string TokenKindDescription(TokenKind kind) {
 std::string TokenDescription(const Token& t) {
   std::string d = TokenKindDescription(t.kind);
   switch (t.kind) {
-    case TokenKind::kName: case TokenKind::kInt: case TokenKind::kFloat:
-    case TokenKind::kString: case TokenKind::kBlockString:
+    case TokenKind::kName:
+    case TokenKind::kInt:
+    case TokenKind::kFloat:
+    case TokenKind::kString:
+    case TokenKind::kBlockString:
       d += " \"" + t.value + "\"";
       break;
-    default: break;
+    default:
+      break;
   }
   return d;
 }
@@ -178,7 +203,11 @@ std::expected<Token, LexError> Lexer::Next() {
   while (pos_ < src_.size()) {
     int c = At(pos_);
     switch (c) {
-      case ' ': case '\t': case ',': case '\n': case '\r':
+      case ' ':
+      case '\t':
+      case ',':
+      case '\n':
+      case '\r':
         ++pos_;
         continue;
       case 0xEF:  // UTF-8 byte-order mark
@@ -190,26 +219,40 @@ std::expected<Token, LexError> Lexer::Next() {
       case '#':
         while (pos_ < src_.size() && src_[pos_] != '\n' && src_[pos_] != '\r') ++pos_;
         continue;
-      case '!': return punct(TokenKind::kBang, 1);
-      case '$': return punct(TokenKind::kDollar, 1);
-      case '&': return punct(TokenKind::kAmp, 1);
-      case '(': return punct(TokenKind::kParenL, 1);
-      case ')': return punct(TokenKind::kParenR, 1);
+      case '!':
+        return punct(TokenKind::kBang, 1);
+      case '$':
+        return punct(TokenKind::kDollar, 1);
+      case '&':
+        return punct(TokenKind::kAmp, 1);
+      case '(':
+        return punct(TokenKind::kParenL, 1);
+      case ')':
+        return punct(TokenKind::kParenR, 1);
       case '.':
         if (At(pos_ + 1) == '.' && At(pos_ + 2) == '.') return punct(TokenKind::kSpread, 3);
         break;
-      case ':': return punct(TokenKind::kColon, 1);
-      case '=': return punct(TokenKind::kEquals, 1);
-      case '@': return punct(TokenKind::kAt, 1);
-      case '[': return punct(TokenKind::kBracketL, 1);
-      case ']': return punct(TokenKind::kBracketR, 1);
-      case '{': return punct(TokenKind::kBraceL, 1);
-      case '|': return punct(TokenKind::kPipe, 1);
-      case '}': return punct(TokenKind::kBraceR, 1);
+      case ':':
+        return punct(TokenKind::kColon, 1);
+      case '=':
+        return punct(TokenKind::kEquals, 1);
+      case '@':
+        return punct(TokenKind::kAt, 1);
+      case '[':
+        return punct(TokenKind::kBracketL, 1);
+      case ']':
+        return punct(TokenKind::kBracketR, 1);
+      case '{':
+        return punct(TokenKind::kBraceL, 1);
+      case '|':
+        return punct(TokenKind::kPipe, 1);
+      case '}':
+        return punct(TokenKind::kBraceR, 1);
       case '"':
         if (At(pos_ + 1) == '"' && At(pos_ + 2) == '"') return ReadBlockString(pos_);
         return ReadString(pos_);
-      default: break;
+      default:
+        break;
     }
     if (IsDigit(c) || c == '-') return ReadNumber(pos_);
     if (IsNameStart(c)) {
@@ -218,8 +261,9 @@ std::expected<Token, LexError> Lexer::Next() {
       return Token{TokenKind::kName, start, pos_, std::string(src_.substr(start, pos_ - start))};
     }
     if (c == '\'') {
-      return Err(pos_, "Unexpected single quote character ('), did you mean to use a double "
-                       "quote (\")?");
+      return Err(pos_,
+                 "Unexpected single quote character ('), did you mean to use a double "
+                 "quote (\")?");
     }
     return Err(pos_, "Unexpected character: " + DescribeCharAt(pos_) + ".");
   }
@@ -291,15 +335,40 @@ std::expected<Token, LexError> Lexer::ReadString(uint32_t start) {
       return std::string(src_.substr(pos, std::min<size_t>(n, src_.size() - pos)));
     };
     switch (e) {
-      case '"': value.push_back('"'); pos += 2; continue;
-      case '\\': value.push_back('\\'); pos += 2; continue;
-      case '/': value.push_back('/'); pos += 2; continue;
-      case 'b': value.push_back('\b'); pos += 2; continue;
-      case 'f': value.push_back('\f'); pos += 2; continue;
-      case 'n': value.push_back('\n'); pos += 2; continue;
-      case 'r': value.push_back('\r'); pos += 2; continue;
-      case 't': value.push_back('\t'); pos += 2; continue;
-      case 'u': break;
+      case '"':
+        value.push_back('"');
+        pos += 2;
+        continue;
+      case '\\':
+        value.push_back('\\');
+        pos += 2;
+        continue;
+      case '/':
+        value.push_back('/');
+        pos += 2;
+        continue;
+      case 'b':
+        value.push_back('\b');
+        pos += 2;
+        continue;
+      case 'f':
+        value.push_back('\f');
+        pos += 2;
+        continue;
+      case 'n':
+        value.push_back('\n');
+        pos += 2;
+        continue;
+      case 'r':
+        value.push_back('\r');
+        pos += 2;
+        continue;
+      case 't':
+        value.push_back('\t');
+        pos += 2;
+        continue;
+      case 'u':
+        break;
       default:
         return Err(pos, "Invalid character escape sequence: \"" + slice(2) + "\".");
     }

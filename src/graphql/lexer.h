@@ -14,8 +14,27 @@
 namespace retrain::graphql {
 
 enum class TokenKind {
-  kSof, kEof, kBang, kDollar, kAmp, kParenL, kParenR, kSpread, kColon, kEquals, kAt,
-  kBracketL, kBracketR, kBraceL, kPipe, kBraceR, kName, kInt, kFloat, kString, kBlockString
+  kSof,
+  kEof,
+  kBang,
+  kDollar,
+  kAmp,
+  kParenL,
+  kParenR,
+  kSpread,
+  kColon,
+  kEquals,
+  kAt,
+  kBracketL,
+  kBracketR,
+  kBraceL,
+  kPipe,
+  kBraceR,
+  kName,
+  kInt,
+  kFloat,
+  kString,
+  kBlockString
 };
 
 struct Token {
@@ -42,7 +61,9 @@ class Lexer {
   std::expected<Token, LexError> ReadBlockString(uint32_t start);
   std::expected<uint32_t, LexError> ReadDigits(uint32_t pos);
   std::string DescribeCharAt(uint32_t pos) const;
-  int At(uint32_t pos) const { return pos < src_.size() ? static_cast<unsigned char>(src_[pos]) : -1; }
+  int At(uint32_t pos) const {
+    return pos < src_.size() ? static_cast<unsigned char>(src_[pos]) : -1;
+  }
 
   std::string_view src_;
   uint32_t pos_ = 0;

@@ -39,8 +39,12 @@ class Measurer {
           child = {sub.depth + 1, SatAdd(sub.fields, 1)};
           break;
         }
-        case ast::Selection::Kind::kInlineFragment: child = Set(*s.selection_set); break;
-        case ast::Selection::Kind::kFragmentSpread: child = Fragment(s.name.value); break;
+        case ast::Selection::Kind::kInlineFragment:
+          child = Set(*s.selection_set);
+          break;
+        case ast::Selection::Kind::kFragmentSpread:
+          child = Fragment(s.name.value);
+          break;
       }
       m.depth = std::max(m.depth, child.depth);
       m.fields = SatAdd(m.fields, child.fields);
@@ -82,7 +86,8 @@ std::optional<GraphQLError> CheckLimits(const ast::Document& doc, const Limits& 
                 std::to_string(limits.max_fields) + ".";
     }
     if (!message.empty()) {
-      return GraphQLError{std::move(message), {doc.LocationOf(op->loc)}, {}, kCodeLimitExceeded, {}};
+      return GraphQLError{
+          std::move(message), {doc.LocationOf(op->loc)}, {}, kCodeLimitExceeded, {}};
     }
   }
   return std::nullopt;

@@ -60,10 +60,10 @@ ParseFailure Parser::Unexpected(const Token& t) const {
 
 Token Parser::Expect(TokenKind kind) {
   if (token_.kind != kind) {
-    throw ParseFailure{token_.start,
-                       "Expected " + TokenKindDescription(kind) + ", found " +
-                           TokenDescription(token_) + ".",
-                       false};
+    throw ParseFailure{
+        token_.start,
+        "Expected " + TokenKindDescription(kind) + ", found " + TokenDescription(token_) + ".",
+        false};
   }
   Token t = token_;
   Advance();
@@ -81,10 +81,9 @@ void Parser::ExpectKeyword(std::string_view word) {
     Advance();
     return;
   }
-  throw ParseFailure{token_.start,
-                     "Expected \"" + std::string(word) + "\", found " + TokenDescription(token_) +
-                         ".",
-                     false};
+  throw ParseFailure{
+      token_.start,
+      "Expected \"" + std::string(word) + "\", found " + TokenDescription(token_) + ".", false};
 }
 
 bool Parser::SkipKeyword(std::string_view word) {
@@ -345,8 +344,7 @@ TypeNode Parser::ParseTypeReference() {
   return t;
 }
 
-std::expected<Document, GraphQLError> Parse(std::string_view source,
-                                            const ParseOptions& options) {
+std::expected<Document, GraphQLError> Parse(std::string_view source, const ParseOptions& options) {
   try {
     Parser parser(source, options);
     Document doc = parser.ParseDocument();
@@ -376,14 +374,29 @@ std::string PrintString(std::string_view s) {
       out += buf;
     };
     switch (c) {
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case '\b': out += "\\b"; continue;
-      case '\t': out += "\\t"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\f': out += "\\f"; continue;
-      case '\r': out += "\\r"; continue;
-      default: break;
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '\b':
+        out += "\\b";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\f':
+        out += "\\f";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      default:
+        break;
     }
     if (c < 0x20 || c == 0x7F) {
       hex(c);
@@ -400,12 +413,15 @@ std::string PrintString(std::string_view s) {
 
 std::string PrintValue(const ValueNode& v) {
   switch (v.kind) {
-    case ValueKind::kVariable: return "$" + v.text;
+    case ValueKind::kVariable:
+      return "$" + v.text;
     case ValueKind::kInt:
     case ValueKind::kFloat:
     case ValueKind::kEnum:
-    case ValueKind::kBoolean: return v.text;
-    case ValueKind::kNull: return "null";
+    case ValueKind::kBoolean:
+      return v.text;
+    case ValueKind::kNull:
+      return "null";
     case ValueKind::kString:
       if (v.block) {
         std::string body = v.text;
@@ -435,9 +451,12 @@ std::string PrintValue(const ValueNode& v) {
 
 std::string PrintType(const TypeNode& t) {
   switch (t.kind) {
-    case TypeNode::Kind::kNamed: return t.name.value;
-    case TypeNode::Kind::kList: return "[" + PrintType(*t.of) + "]";
-    case TypeNode::Kind::kNonNull: return PrintType(*t.of) + "!";
+    case TypeNode::Kind::kNamed:
+      return t.name.value;
+    case TypeNode::Kind::kList:
+      return "[" + PrintType(*t.of) + "]";
+    case TypeNode::Kind::kNonNull:
+      return PrintType(*t.of) + "!";
   }
   return "";
 }

@@ -54,9 +54,7 @@ class Parser {
   void Advance();
   void CheckTokenLimit();
   bool Peek(TokenKind kind) const { return token_.kind == kind; }
-  bool PeekDescription() const {
-    return Peek(TokenKind::kString) || Peek(TokenKind::kBlockString);
-  }
+  bool PeekDescription() const { return Peek(TokenKind::kString) || Peek(TokenKind::kBlockString); }
   Token Peek2() const;
   Token Expect(TokenKind kind);
   bool Skip(TokenKind kind);

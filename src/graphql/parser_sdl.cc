@@ -9,11 +9,25 @@ using namespace ast;
 
 namespace {
 
-constexpr std::array<std::string_view, 19> kDirectiveLocations = {
-    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
-    "INLINE_FRAGMENT", "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT", "FIELD_DEFINITION",
-    "ARGUMENT_DEFINITION", "INTERFACE", "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT",
-    "INPUT_FIELD_DEFINITION"};
+constexpr std::array<std::string_view, 19> kDirectiveLocations = {"QUERY",
+                                                                  "MUTATION",
+                                                                  "SUBSCRIPTION",
+                                                                  "FIELD",
+                                                                  "FRAGMENT_DEFINITION",
+                                                                  "FRAGMENT_SPREAD",
+                                                                  "INLINE_FRAGMENT",
+                                                                  "VARIABLE_DEFINITION",
+                                                                  "SCHEMA",
+                                                                  "SCALAR",
+                                                                  "OBJECT",
+                                                                  "FIELD_DEFINITION",
+                                                                  "ARGUMENT_DEFINITION",
+                                                                  "INTERFACE",
+                                                                  "UNION",
+                                                                  "ENUM",
+                                                                  "ENUM_VALUE",
+                                                                  "INPUT_OBJECT",
+                                                                  "INPUT_FIELD_DEFINITION"};
 
 }  // namespace
 
@@ -105,10 +119,10 @@ Definition Parser::ParseTypeDefinitionBody(bool extension, std::optional<std::st
         v.description = ParseDescription();
         if (token_.kind == TokenKind::kName &&
             (token_.value == "true" || token_.value == "false" || token_.value == "null")) {
-          throw ParseFailure{token_.start,
-                             TokenDescription(token_) +
-                                 " is reserved and cannot be used for an enum value.",
-                             false};
+          throw ParseFailure{
+              token_.start,
+              TokenDescription(token_) + " is reserved and cannot be used for an enum value.",
+              false};
         }
         v.name = ParseName();
         v.directives = ParseDirectives(true);

@@ -133,9 +133,8 @@ FieldDef* Schema::MutableField(std::string_view coordinate, Error* error) {
   for (auto& f : t->fields) {
     if (f.name == coordinate.substr(dot + 1)) return &f;
   }
-  *error =
-      Fail(ErrorCode::kInvalidArgument, "Unknown field \"" + std::string(coordinate) + "\".")
-          .error();
+  *error = Fail(ErrorCode::kInvalidArgument, "Unknown field \"" + std::string(coordinate) + "\".")
+               .error();
   return nullptr;
 }
 

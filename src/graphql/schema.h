@@ -54,7 +54,7 @@ struct InputValueDef {
   std::string name;
   std::optional<std::string> description;
   TypeRef type;
-  std::optional<Value> default_value;         // coerced
+  std::optional<Value> default_value;          // coerced
   std::optional<std::string> default_literal;  // as printed by introspection
   std::optional<std::string> deprecation_reason;
 };

@@ -23,7 +23,8 @@ class SchemaBuilder {
   Result<DirectiveDef> BuildDirective(const ast::DirectiveDefinition& def);
   Status CoerceDefault(InputValueDef& v, const ast::ValueNode* literal);
   void OrderTypes(const std::vector<NamedType*>& config_types);
-  void Collect(const NamedType* t, std::vector<const NamedType*>& out, std::set<const NamedType*>& seen);
+  void Collect(const NamedType* t, std::vector<const NamedType*>& out,
+               std::set<const NamedType*>& seen);
   Status Check();
 
   static std::unexpected<Error> Bad(std::string m) {
@@ -48,24 +49,36 @@ std::optional<std::string> DeprecationReason(const std::vector<ast::Directive>& 
 
 ast::TypeDefinition::Kind KindOf(TypeKind k) {
   switch (k) {
-    case TypeKind::kScalar: return ast::TypeDefinition::Kind::kScalar;
-    case TypeKind::kObject: return ast::TypeDefinition::Kind::kObject;
-    case TypeKind::kInterface: return ast::TypeDefinition::Kind::kInterface;
-    case TypeKind::kUnion: return ast::TypeDefinition::Kind::kUnion;
-    case TypeKind::kEnum: return ast::TypeDefinition::Kind::kEnum;
-    case TypeKind::kInputObject: return ast::TypeDefinition::Kind::kInputObject;
+    case TypeKind::kScalar:
+      return ast::TypeDefinition::Kind::kScalar;
+    case TypeKind::kObject:
+      return ast::TypeDefinition::Kind::kObject;
+    case TypeKind::kInterface:
+      return ast::TypeDefinition::Kind::kInterface;
+    case TypeKind::kUnion:
+      return ast::TypeDefinition::Kind::kUnion;
+    case TypeKind::kEnum:
+      return ast::TypeDefinition::Kind::kEnum;
+    case TypeKind::kInputObject:
+      return ast::TypeDefinition::Kind::kInputObject;
   }
   return ast::TypeDefinition::Kind::kScalar;
 }
 
 TypeKind KindOf(ast::TypeDefinition::Kind k) {
   switch (k) {
-    case ast::TypeDefinition::Kind::kScalar: return TypeKind::kScalar;
-    case ast::TypeDefinition::Kind::kObject: return TypeKind::kObject;
-    case ast::TypeDefinition::Kind::kInterface: return TypeKind::kInterface;
-    case ast::TypeDefinition::Kind::kUnion: return TypeKind::kUnion;
-    case ast::TypeDefinition::Kind::kEnum: return TypeKind::kEnum;
-    case ast::TypeDefinition::Kind::kInputObject: return TypeKind::kInputObject;
+    case ast::TypeDefinition::Kind::kScalar:
+      return TypeKind::kScalar;
+    case ast::TypeDefinition::Kind::kObject:
+      return TypeKind::kObject;
+    case ast::TypeDefinition::Kind::kInterface:
+      return TypeKind::kInterface;
+    case ast::TypeDefinition::Kind::kUnion:
+      return TypeKind::kUnion;
+    case ast::TypeDefinition::Kind::kEnum:
+      return TypeKind::kEnum;
+    case ast::TypeDefinition::Kind::kInputObject:
+      return TypeKind::kInputObject;
   }
   return TypeKind::kScalar;
 }
@@ -153,8 +166,10 @@ Status SchemaBuilder::Fill(const ast::TypeDefinition& def) {
   for (const auto& i : def.interfaces) {
     NamedType* iface = s_.MutableType(i.value);
     if (!iface || iface->kind != TypeKind::kInterface) {
-      return Bad("Type \"" + t->name + "\" must only implement Interface types, it cannot "
-                 "implement \"" + i.value + "\".");
+      return Bad("Type \"" + t->name +
+                 "\" must only implement Interface types, it cannot "
+                 "implement \"" +
+                 i.value + "\".");
     }
     t->interfaces.push_back(iface);
   }
@@ -183,8 +198,10 @@ Status SchemaBuilder::Fill(const ast::TypeDefinition& def) {
   for (const auto& m : def.members) {
     NamedType* member = s_.MutableType(m.value);
     if (!member || member->kind != TypeKind::kObject) {
-      return Bad("Union type \"" + t->name + "\" can only include Object types, it cannot "
-                 "include \"" + m.value + "\".");
+      return Bad("Union type \"" + t->name +
+                 "\" can only include Object types, it cannot "
+                 "include \"" +
+                 m.value + "\".");
     }
     t->possible_types.push_back(member);
   }
@@ -192,7 +209,8 @@ Status SchemaBuilder::Fill(const ast::TypeDefinition& def) {
     if (t->FindEnumValue(v.name.value)) {
       return Bad("Enum value \"" + t->name + "." + v.name.value + "\" can only be defined once.");
     }
-    t->enum_values.push_back(EnumValueDef{v.name.value, v.description, DeprecationReason(v.directives)});
+    t->enum_values.push_back(
+        EnumValueDef{v.name.value, v.description, DeprecationReason(v.directives)});
   }
   for (const auto& f : def.input_fields) {
     auto field = BuildInputValue(f);
@@ -288,8 +306,8 @@ Status SchemaBuilder::Check() {
     for (const NamedType* iface : t->interfaces) {
       for (const auto& f : iface->fields) {
         if (!t->FindField(f.name)) {
-          return Bad("Interface field " + iface->name + "." + f.name + " expected but " +
-                     t->name + " does not provide it.");
+          return Bad("Interface field " + iface->name + "." + f.name + " expected but " + t->name +
+                     " does not provide it.");
         }
       }
     }

@@ -1,11 +1,12 @@
 #include "graphql/suggest.h"
-#include "core/strings.h"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <map>
 #include <optional>
+
+#include "core/strings.h"
 
 namespace retrain::graphql {
 namespace {
@@ -46,7 +47,9 @@ std::optional<int> Distance(std::string_view input, std::string_view option, int
 
 int NaturalCompare(std::string_view a, std::string_view b) {
   size_t ai = 0, bi = 0;
-  auto digit = [](std::string_view s, size_t i) { return i < s.size() && s[i] >= '0' && s[i] <= '9'; };
+  auto digit = [](std::string_view s, size_t i) {
+    return i < s.size() && s[i] >= '0' && s[i] <= '9';
+  };
   while (ai < a.size() && bi < b.size()) {
     if (digit(a, ai) && digit(b, bi)) {
       long long an = 0, bn = 0;

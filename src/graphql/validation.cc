@@ -9,7 +9,8 @@ namespace validation {
 
 TypeRef TypeFromAst(const Schema& schema, const ast::TypeNode& node) {
   switch (node.kind) {
-    case ast::TypeNode::Kind::kNamed: return TypeRef(schema.FindType(node.name.value));
+    case ast::TypeNode::Kind::kNamed:
+      return TypeRef(schema.FindType(node.name.value));
     case ast::TypeNode::Kind::kList: {
       TypeRef inner = TypeFromAst(schema, *node.of);
       return inner.valid() ? inner.ListOf() : TypeRef();
@@ -33,9 +34,12 @@ TypeRef InputOrNone(const TypeRef& t) {
 
 const NamedType* RootType(const Schema& s, ast::OperationType op) {
   switch (op) {
-    case ast::OperationType::kQuery: return s.query_type();
-    case ast::OperationType::kMutation: return s.mutation_type();
-    case ast::OperationType::kSubscription: return s.subscription_type();
+    case ast::OperationType::kQuery:
+      return s.query_type();
+    case ast::OperationType::kMutation:
+      return s.mutation_type();
+    case ast::OperationType::kSubscription:
+      return s.subscription_type();
   }
   return nullptr;
 }
@@ -51,7 +55,8 @@ void TypeInfo::Enter(const NodeRef& n) {
     }
     case NodeKind::kField: {
       const NamedType* parent = GetParentType();
-      const FieldDef* def = parent ? schema_.FieldFor(parent, n.As<ast::Selection>().name.value) : nullptr;
+      const FieldDef* def =
+          parent ? schema_.FieldFor(parent, n.As<ast::Selection>().name.value) : nullptr;
       field_stack_.push_back(def);
       type_stack_.push_back(def ? OutputOrNone(def->type) : TypeRef());
       break;
@@ -75,7 +80,8 @@ void TypeInfo::Enter(const NodeRef& n) {
       break;
     }
     case NodeKind::kVariableDefinition:
-      input_stack_.push_back(InputOrNone(TypeFromAst(schema_, n.As<ast::VariableDefinition>().type)));
+      input_stack_.push_back(
+          InputOrNone(TypeFromAst(schema_, n.As<ast::VariableDefinition>().type)));
       break;
     case NodeKind::kArgument: {
       const std::string& name = n.As<ast::Argument>().name.value;
@@ -108,22 +114,31 @@ void TypeInfo::Enter(const NodeRef& n) {
       input_stack_.push_back(field ? InputOrNone(field->type) : TypeRef());
       break;
     }
-    default: break;
+    default:
+      break;
   }
 }
 
 void TypeInfo::Leave(const NodeRef& n) {
   switch (n.kind) {
-    case NodeKind::kSelectionSet: parent_type_stack_.pop_back(); break;
+    case NodeKind::kSelectionSet:
+      parent_type_stack_.pop_back();
+      break;
     case NodeKind::kField:
       field_stack_.pop_back();
       type_stack_.pop_back();
       break;
-    case NodeKind::kDirective: directive_ = nullptr; break;
+    case NodeKind::kDirective:
+      directive_ = nullptr;
+      break;
     case NodeKind::kOperation:
     case NodeKind::kInlineFragment:
-    case NodeKind::kFragmentDefinition: type_stack_.pop_back(); break;
-    case NodeKind::kVariableDefinition: input_stack_.pop_back(); break;
+    case NodeKind::kFragmentDefinition:
+      type_stack_.pop_back();
+      break;
+    case NodeKind::kVariableDefinition:
+      input_stack_.pop_back();
+      break;
     case NodeKind::kArgument:
       argument_ = nullptr;
       default_stack_.pop_back();
@@ -138,7 +153,8 @@ void TypeInfo::Leave(const NodeRef& n) {
       default_stack_.pop_back();
       input_stack_.pop_back();
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -186,7 +202,8 @@ void Walker::WalkDefinition(const ast::Definition& def) {
   ctx_.in_sdl = true;
   if (const auto* t = std::get_if<ast::TypeDefinition>(&def)) {
     NodeRef n{NodeKind::kTypeDefinition, t};
-    static const char* kLocations[] = {"SCALAR", "OBJECT", "INTERFACE", "UNION", "ENUM", "INPUT_OBJECT"};
+    static const char* kLocations[] = {"SCALAR", "OBJECT", "INTERFACE",
+                                       "UNION",  "ENUM",   "INPUT_OBJECT"};
     if (Enter(n)) {
       for (const auto& i : t->interfaces) WalkNamedType(i);
       WalkDirectives(t->directives, kLocations[static_cast<int>(t->kind)]);
@@ -358,9 +375,12 @@ Context::Context(const Schema& schema, const ast::Document& doc, int max_errors)
 void Context::Report(std::string message, std::vector<uint32_t> offsets) {
   if (aborted_) return;
   if (static_cast<int>(errors_.size()) >= max_errors_) {
-    errors_.push_back(GraphQLError{
-        "Too many validation errors, error limit reached. Validation aborted.", {}, {},
-        kCodeValidationFailed, {}});
+    errors_.push_back(
+        GraphQLError{"Too many validation errors, error limit reached. Validation aborted.",
+                     {},
+                     {},
+                     kCodeValidationFailed,
+                     {}});
     aborted_ = true;
     return;
   }
@@ -376,7 +396,8 @@ const ast::FragmentDefinition* Context::GetFragment(std::string_view name) const
   return it == fragments_.end() ? nullptr : it->second;
 }
 
-std::vector<const ast::Selection*> Context::GetFragmentSpreads(const ast::SelectionSet& root) const {
+std::vector<const ast::Selection*> Context::GetFragmentSpreads(
+    const ast::SelectionSet& root) const {
   std::vector<const ast::Selection*> spreads;
   std::vector<const ast::SelectionSet*> stack{&root};
   while (!stack.empty()) {

@@ -16,17 +16,34 @@
 namespace retrain::graphql::validation {
 
 enum class NodeKind {
-  kDocument, kOperation, kFragmentDefinition, kVariableDefinition, kSelectionSet, kField,
-  kFragmentSpread, kInlineFragment, kDirective, kArgument, kValue, kObjectField, kNamedType,
-  kTypeDefinition, kSchemaDefinition, kDirectiveDefinition, kFieldDefinition,
-  kInputValueDefinition, kEnumValueDefinition
+  kDocument,
+  kOperation,
+  kFragmentDefinition,
+  kVariableDefinition,
+  kSelectionSet,
+  kField,
+  kFragmentSpread,
+  kInlineFragment,
+  kDirective,
+  kArgument,
+  kValue,
+  kObjectField,
+  kNamedType,
+  kTypeDefinition,
+  kSchemaDefinition,
+  kDirectiveDefinition,
+  kFieldDefinition,
+  kInputValueDefinition,
+  kEnumValueDefinition
 };
 
 struct NodeRef {
   NodeKind kind;
   const void* ptr;
   template <typename T>
-  const T& As() const { return *static_cast<const T*>(ptr); }
+  const T& As() const {
+    return *static_cast<const T*>(ptr);
+  }
 };
 
 // The types at the walker's current position (graphql-js's TypeInfo).
@@ -44,7 +61,9 @@ class TypeInfo {
   TypeRef GetParentInputType() const {
     return input_stack_.size() < 2 ? TypeRef() : input_stack_[input_stack_.size() - 2];
   }
-  const FieldDef* GetFieldDef() const { return field_stack_.empty() ? nullptr : field_stack_.back(); }
+  const FieldDef* GetFieldDef() const {
+    return field_stack_.empty() ? nullptr : field_stack_.back();
+  }
   bool HasDefaultValue() const { return !default_stack_.empty() && default_stack_.back(); }
   const InputValueDef* GetArgument() const { return argument_; }
 
@@ -118,8 +137,8 @@ class Context {
 
   struct VariableUsage {
     const ast::ValueNode* node;
-    TypeRef type;       // the input type expected where the variable is used
-    bool has_default;   // the position has a default value
+    TypeRef type;      // the input type expected where the variable is used
+    bool has_default;  // the position has a default value
   };
   std::vector<VariableUsage> GetRecursiveVariableUsages(const ast::OperationDefinition& op);
 

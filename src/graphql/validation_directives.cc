@@ -71,15 +71,29 @@ class UniqueDirectivesPerLocation : public Rule {
     std::map<std::string, uint32_t> local;
     std::map<std::string, uint32_t>* seen = &local;
     switch (n.kind) {
-      case NodeKind::kOperation: ds = &n.As<ast::OperationDefinition>().directives; break;
-      case NodeKind::kVariableDefinition: ds = &n.As<ast::VariableDefinition>().directives; break;
+      case NodeKind::kOperation:
+        ds = &n.As<ast::OperationDefinition>().directives;
+        break;
+      case NodeKind::kVariableDefinition:
+        ds = &n.As<ast::VariableDefinition>().directives;
+        break;
       case NodeKind::kField:
       case NodeKind::kFragmentSpread:
-      case NodeKind::kInlineFragment: ds = &n.As<Selection>().directives; break;
-      case NodeKind::kFragmentDefinition: ds = &n.As<ast::FragmentDefinition>().directives; break;
-      case NodeKind::kFieldDefinition: ds = &n.As<ast::FieldDefinition>().directives; break;
-      case NodeKind::kInputValueDefinition: ds = &n.As<ast::InputValueDefinition>().directives; break;
-      case NodeKind::kEnumValueDefinition: ds = &n.As<ast::EnumValueDefinition>().directives; break;
+      case NodeKind::kInlineFragment:
+        ds = &n.As<Selection>().directives;
+        break;
+      case NodeKind::kFragmentDefinition:
+        ds = &n.As<ast::FragmentDefinition>().directives;
+        break;
+      case NodeKind::kFieldDefinition:
+        ds = &n.As<ast::FieldDefinition>().directives;
+        break;
+      case NodeKind::kInputValueDefinition:
+        ds = &n.As<ast::InputValueDefinition>().directives;
+        break;
+      case NodeKind::kEnumValueDefinition:
+        ds = &n.As<ast::EnumValueDefinition>().directives;
+        break;
       case NodeKind::kSchemaDefinition:
         ds = &n.As<ast::SchemaDefinition>().directives;
         seen = &schema_seen_;
@@ -90,7 +104,8 @@ class UniqueDirectivesPerLocation : public Rule {
         seen = &type_seen_[t.name.value];
         break;
       }
-      default: return true;
+      default:
+        return true;
     }
     for (const auto& d : *ds) {
       auto it = infos_.find(d.name.value);
@@ -122,8 +137,8 @@ class KnownArgumentNames : public Rule {
       const auto& known = it->second.args;
       for (const auto& a : d.arguments) {
         if (std::find(known.begin(), known.end(), a.name.value) != known.end()) continue;
-        c_.Report("Unknown argument " + Q(a.name.value) + " on directive \"@" + d.name.value + "\"." +
-                      DidYouMean(SuggestionList(a.name.value, known)),
+        c_.Report("Unknown argument " + Q(a.name.value) + " on directive \"@" + d.name.value +
+                      "\"." + DidYouMean(SuggestionList(a.name.value, known)),
                   {a.loc});
       }
       return false;
@@ -135,8 +150,9 @@ class KnownArgumentNames : public Rule {
     const auto& a = n.As<ast::Argument>();
     std::vector<std::string> known;
     for (const auto& arg : field->args) known.push_back(arg.name);
-    c_.Report("Unknown argument " + Q(a.name.value) + " on field " + Q(parent->name + "." + field->name) +
-                  "." + DidYouMean(SuggestionList(a.name.value, known)),
+    c_.Report("Unknown argument " + Q(a.name.value) + " on field " +
+                  Q(parent->name + "." + field->name) + "." +
+                  DidYouMean(SuggestionList(a.name.value, known)),
               {a.loc});
     return true;
   }
@@ -159,7 +175,8 @@ class UniqueArgumentNames : public Rule {
   void Check(const std::vector<ast::Argument>& args) {
     std::vector<std::pair<std::string, std::vector<uint32_t>>> groups;
     for (const auto& a : args) {
-      auto it = std::find_if(groups.begin(), groups.end(), [&](auto& g) { return g.first == a.name.value; });
+      auto it = std::find_if(groups.begin(), groups.end(),
+                             [&](auto& g) { return g.first == a.name.value; });
       if (it == groups.end()) {
         groups.push_back({a.name.value, {a.name.loc}});
       } else {
@@ -176,11 +193,17 @@ class UniqueArgumentNames : public Rule {
 
 }  // namespace
 
-std::unique_ptr<Rule> MakeKnownDirectives(Context& ctx) { return std::make_unique<KnownDirectives>(ctx); }
+std::unique_ptr<Rule> MakeKnownDirectives(Context& ctx) {
+  return std::make_unique<KnownDirectives>(ctx);
+}
 std::unique_ptr<Rule> MakeUniqueDirectivesPerLocation(Context& ctx) {
   return std::make_unique<UniqueDirectivesPerLocation>(ctx);
 }
-std::unique_ptr<Rule> MakeKnownArgumentNames(Context& ctx) { return std::make_unique<KnownArgumentNames>(ctx); }
-std::unique_ptr<Rule> MakeUniqueArgumentNames(Context& ctx) { return std::make_unique<UniqueArgumentNames>(ctx); }
+std::unique_ptr<Rule> MakeKnownArgumentNames(Context& ctx) {
+  return std::make_unique<KnownArgumentNames>(ctx);
+}
+std::unique_ptr<Rule> MakeUniqueArgumentNames(Context& ctx) {
+  return std::make_unique<UniqueArgumentNames>(ctx);
+}
 
 }  // namespace retrain::graphql::validation

@@ -43,7 +43,8 @@ std::string ReasonMessage(const Reason& r) {
   std::string out;
   for (size_t i = 0; i < r.subs.size(); ++i) {
     if (i) out += " and ";
-    out += "subfields \"" + r.subs[i].first + "\" conflict because " + ReasonMessage(r.subs[i].second);
+    out +=
+        "subfields \"" + r.subs[i].first + "\" conflict because " + ReasonMessage(r.subs[i].second);
   }
   return out;
 }
@@ -97,7 +98,9 @@ class PairSet {
     if (it == data_.end()) return false;
     return exclusive ? true : it->second == exclusive;
   }
-  void Add(const std::string& a, const std::string& b, bool exclusive) { data_[Key(a, b)] = exclusive; }
+  void Add(const std::string& a, const std::string& b, bool exclusive) {
+    data_[Key(a, b)] = exclusive;
+  }
 
  private:
   static std::pair<std::string, std::string> Key(const std::string& a, const std::string& b) {
@@ -125,7 +128,8 @@ class OverlappingFieldsCanBeMerged : public Rule {
       std::vector<uint32_t> locs;
       for (const auto* f : conflict.fields1) locs.push_back(f->loc);
       for (const auto* f : conflict.fields2) locs.push_back(f->loc);
-      c_.Report("Fields \"" + conflict.name + "\" conflict because " + ReasonMessage(conflict.reason) +
+      c_.Report("Fields \"" + conflict.name + "\" conflict because " +
+                    ReasonMessage(conflict.reason) +
                     ". Use different aliases on the fields to fetch both if this was intentional.",
                 locs);
     }
@@ -168,11 +172,13 @@ class OverlappingFieldsCanBeMerged : public Rule {
       switch (s.kind) {
         case Selection::Kind::kField: {
           const FieldDef* def = nullptr;
-          if (parent && (parent->kind == TypeKind::kObject || parent->kind == TypeKind::kInterface)) {
+          if (parent &&
+              (parent->kind == TypeKind::kObject || parent->kind == TypeKind::kInterface)) {
             def = parent->FindField(s.name.value);
           }
           const std::string& key = s.ResponseKey();
-          auto it = std::find_if(out.fields.begin(), out.fields.end(), [&](auto& e) { return e.first == key; });
+          auto it = std::find_if(out.fields.begin(), out.fields.end(),
+                                 [&](auto& e) { return e.first == key; });
           if (it == out.fields.end()) {
             out.fields.push_back({key, {}});
             it = out.fields.end() - 1;
@@ -184,7 +190,8 @@ class OverlappingFieldsCanBeMerged : public Rule {
           if (fragments.insert(s.name.value).second) out.fragment_names.push_back(s.name.value);
           break;
         case Selection::Kind::kInlineFragment: {
-          const NamedType* t = s.type_condition ? c_.schema().FindType(s.type_condition->value) : parent;
+          const NamedType* t =
+              s.type_condition ? c_.schema().FindType(s.type_condition->value) : parent;
           CollectInto(t, *s.selection_set, out, fragments);
           break;
         }
@@ -198,24 +205,27 @@ class OverlappingFieldsCanBeMerged : public Rule {
     return &Get(c_.schema().FindType(f->type_condition.value), f->selection_set);
   }
 
-  void FindWithin(std::vector<Conflict>& conflicts, const NamedType* parent, const ast::SelectionSet& set) {
+  void FindWithin(std::vector<Conflict>& conflicts, const NamedType* parent,
+                  const ast::SelectionSet& set) {
     const Collected& collected = Get(parent, set);
     for (const auto& [name, fields] : collected.fields) {
       for (size_t i = 0; i < fields.size(); ++i) {
         for (size_t j = i + 1; j < fields.size(); ++j) {
-          if (auto c = FindConflict(false, name, fields[i], fields[j])) conflicts.push_back(std::move(*c));
+          if (auto c = FindConflict(false, name, fields[i], fields[j]))
+            conflicts.push_back(std::move(*c));
         }
       }
     }
     const auto& names = collected.fragment_names;
     for (size_t i = 0; i < names.size(); ++i) {
       BetweenFieldsAndFragment(conflicts, false, collected.fields, names[i]);
-      for (size_t j = i + 1; j < names.size(); ++j) BetweenFragments(conflicts, false, names[i], names[j]);
+      for (size_t j = i + 1; j < names.size(); ++j)
+        BetweenFragments(conflicts, false, names[i], names[j]);
     }
   }
 
-  void BetweenFieldsAndFragment(std::vector<Conflict>& conflicts, bool exclusive, const FieldMap& fields,
-                                const std::string& fragment) {
+  void BetweenFieldsAndFragment(std::vector<Conflict>& conflicts, bool exclusive,
+                                const FieldMap& fields, const std::string& fragment) {
     const Collected* other = GetFragment(fragment);
     if (!other || &other->fields == &fields) return;
     Between(conflicts, exclusive, fields, other->fields);
@@ -238,7 +248,8 @@ class OverlappingFieldsCanBeMerged : public Rule {
     for (const auto& ref : fa->fragment_names) BetweenFragments(conflicts, exclusive, ref, b);
   }
 
-  void Between(std::vector<Conflict>& conflicts, bool exclusive, const FieldMap& a, const FieldMap& b) {
+  void Between(std::vector<Conflict>& conflicts, bool exclusive, const FieldMap& a,
+               const FieldMap& b) {
     for (const auto& [name, fields1] : a) {
       auto it = std::find_if(b.begin(), b.end(), [&](auto& e) { return e.first == name; });
       if (it == b.end()) continue;
@@ -250,30 +261,36 @@ class OverlappingFieldsCanBeMerged : public Rule {
     }
   }
 
-  std::vector<Conflict> BetweenSubSelections(bool exclusive, const NamedType* p1, const ast::SelectionSet& s1,
-                                             const NamedType* p2, const ast::SelectionSet& s2) {
+  std::vector<Conflict> BetweenSubSelections(bool exclusive, const NamedType* p1,
+                                             const ast::SelectionSet& s1, const NamedType* p2,
+                                             const ast::SelectionSet& s2) {
     std::vector<Conflict> conflicts;
     const Collected& c1 = Get(p1, s1);
     const Collected& c2 = Get(p2, s2);
     Between(conflicts, exclusive, c1.fields, c2.fields);
-    for (const auto& f2 : c2.fragment_names) BetweenFieldsAndFragment(conflicts, exclusive, c1.fields, f2);
-    for (const auto& f1 : c1.fragment_names) BetweenFieldsAndFragment(conflicts, exclusive, c2.fields, f1);
+    for (const auto& f2 : c2.fragment_names)
+      BetweenFieldsAndFragment(conflicts, exclusive, c1.fields, f2);
+    for (const auto& f1 : c1.fragment_names)
+      BetweenFieldsAndFragment(conflicts, exclusive, c2.fields, f1);
     for (const auto& f1 : c1.fragment_names) {
       for (const auto& f2 : c2.fragment_names) BetweenFragments(conflicts, exclusive, f1, f2);
     }
     return conflicts;
   }
 
-  std::optional<Conflict> FindConflict(bool parents_exclusive, const std::string& name, const FieldEntry& f1,
-                                       const FieldEntry& f2) {
+  std::optional<Conflict> FindConflict(bool parents_exclusive, const std::string& name,
+                                       const FieldEntry& f1, const FieldEntry& f2) {
     bool exclusive = parents_exclusive ||
                      (f1.parent != f2.parent && f1.parent && f2.parent &&
                       f1.parent->kind == TypeKind::kObject && f2.parent->kind == TypeKind::kObject);
     if (!exclusive) {
       if (f1.node->name.value != f2.node->name.value) {
         return Conflict{name,
-                        {"\"" + f1.node->name.value + "\" and \"" + f2.node->name.value + "\" are different fields", {}},
-                        {f1.node}, {f2.node}};
+                        {"\"" + f1.node->name.value + "\" and \"" + f2.node->name.value +
+                             "\" are different fields",
+                         {}},
+                        {f1.node},
+                        {f2.node}};
       }
       if (!SameArguments(*f1.node, *f2.node)) {
         return Conflict{name, {"they have differing arguments", {}}, {f1.node}, {f2.node}};
@@ -284,11 +301,13 @@ class OverlappingFieldsCanBeMerged : public Rule {
                       {"they return conflicting types \"" + f1.def->type.ToString() + "\" and \"" +
                            f2.def->type.ToString() + "\"",
                        {}},
-                      {f1.node}, {f2.node}};
+                      {f1.node},
+                      {f2.node}};
     }
     if (f1.node->selection_set && f2.node->selection_set) {
-      auto subs = BetweenSubSelections(exclusive, f1.def ? f1.def->type.named() : nullptr, *f1.node->selection_set,
-                                       f2.def ? f2.def->type.named() : nullptr, *f2.node->selection_set);
+      auto subs = BetweenSubSelections(
+          exclusive, f1.def ? f1.def->type.named() : nullptr, *f1.node->selection_set,
+          f2.def ? f2.def->type.named() : nullptr, *f2.node->selection_set);
       if (!subs.empty()) {
         Conflict c{name, {}, {f1.node}, {f2.node}};
         for (auto& sub : subs) {

@@ -97,14 +97,17 @@ class KnownTypeNames : public Rule {
     const auto& name = n.As<ast::Name>();
     if (c_.schema().FindType(name.value) || defined_.count(name.value)) return true;
     static const std::vector<std::string> kStandard = {
-        "String", "Int", "Float", "Boolean", "ID", "__Schema", "__Directive",
-        "__DirectiveLocation", "__Type", "__Field", "__InputValue", "__EnumValue", "__TypeKind"};
+        "String",    "Int",      "Float",        "Boolean",
+        "ID",        "__Schema", "__Directive",  "__DirectiveLocation",
+        "__Type",    "__Field",  "__InputValue", "__EnumValue",
+        "__TypeKind"};
     bool standard = std::find(kStandard.begin(), kStandard.end(), name.value) != kStandard.end();
     if (c_.in_sdl && standard) return true;
     std::vector<std::string> options = names_;
     if (c_.in_sdl) options.insert(options.begin(), kStandard.begin(), kStandard.end());
-    c_.Report("Unknown type " + Q(name.value) + "." + DidYouMean(SuggestionList(name.value, options)),
-              {name.loc});
+    c_.Report(
+        "Unknown type " + Q(name.value) + "." + DidYouMean(SuggestionList(name.value, options)),
+        {name.loc});
     return true;
   }
 
@@ -151,9 +154,9 @@ class VariablesAreInputTypes : public Rule {
     const auto& v = n.As<ast::VariableDefinition>();
     TypeRef t = TypeFromAst(c_.schema(), v.type);
     if (t.valid() && !t.named()->IsInputType()) {
-      c_.Report("Variable \"$" + v.name.value + "\" cannot be non-input type " +
-                    Q(t.ToString()) + ".",
-                {v.type.loc});
+      c_.Report(
+          "Variable \"$" + v.name.value + "\" cannot be non-input type " + Q(t.ToString()) + ".",
+          {v.type.loc});
     }
     return true;
   }
@@ -197,15 +200,16 @@ class FieldsOnCorrectType : public Rule {
     const NamedType* parent = c_.type_info().GetParentType();
     if (!parent || c_.type_info().GetFieldDef()) return true;
     const auto& f = n.As<Selection>();
-    std::string suggestion = DidYouMean(SuggestedTypes(parent, f.name.value), "to use an inline fragment on");
+    std::string suggestion =
+        DidYouMean(SuggestedTypes(parent, f.name.value), "to use an inline fragment on");
     if (suggestion.empty() && parent->kind != TypeKind::kUnion) {
       std::vector<std::string> names;
       for (const auto& fd : parent->fields) names.push_back(fd.name);
       suggestion = DidYouMean(SuggestionList(f.name.value, names));
     }
-    c_.Report("Cannot query field " + Q(f.name.value) + " on type " + Q(parent->name) + "." +
-                  suggestion,
-              {f.loc});
+    c_.Report(
+        "Cannot query field " + Q(f.name.value) + " on type " + Q(parent->name) + "." + suggestion,
+        {f.loc});
     return true;
   }
 
@@ -395,7 +399,8 @@ class UniqueVariableNames : public Rule {
     if (n.kind != NodeKind::kOperation) return true;
     std::vector<std::pair<std::string, std::vector<uint32_t>>> groups;
     for (const auto& v : n.As<ast::OperationDefinition>().variables) {
-      auto it = std::find_if(groups.begin(), groups.end(), [&](auto& g) { return g.first == v.name.value; });
+      auto it = std::find_if(groups.begin(), groups.end(),
+                             [&](auto& g) { return g.first == v.name.value; });
       if (it == groups.end()) {
         groups.push_back({v.name.value, {v.name.loc}});
       } else {
@@ -403,7 +408,8 @@ class UniqueVariableNames : public Rule {
       }
     }
     for (auto& [name, locs] : groups) {
-      if (locs.size() > 1) c_.Report("There can be only one variable named \"$" + name + "\".", locs);
+      if (locs.size() > 1)
+        c_.Report("There can be only one variable named \"$" + name + "\".", locs);
     }
     return true;
   }
@@ -417,7 +423,8 @@ class NoUndefinedVariables : public Rule {
   explicit NoUndefinedVariables(Context& c) : c_(c) {}
   bool Enter(const NodeRef& n) override {
     if (n.kind == NodeKind::kOperation) defined_.clear();
-    if (n.kind == NodeKind::kVariableDefinition) defined_.insert(n.As<ast::VariableDefinition>().name.value);
+    if (n.kind == NodeKind::kVariableDefinition)
+      defined_.insert(n.As<ast::VariableDefinition>().name.value);
     return true;
   }
   void Leave(const NodeRef& n) override {
@@ -426,7 +433,8 @@ class NoUndefinedVariables : public Rule {
     for (const auto& usage : c_.GetRecursiveVariableUsages(op)) {
       const std::string& name = usage.node->text;
       if (defined_.count(name)) continue;
-      c_.Report(op.name ? "Variable \"$" + name + "\" is not defined by operation " + Q(op.name->value) + "."
+      c_.Report(op.name ? "Variable \"$" + name + "\" is not defined by operation " +
+                              Q(op.name->value) + "."
                         : "Variable \"$" + name + "\" is not defined.",
                 {usage.node->loc, op.loc});
     }
@@ -452,7 +460,8 @@ class NoUnusedVariables : public Rule {
     for (const auto& usage : c_.GetRecursiveVariableUsages(op)) used.insert(usage.node->text);
     for (const auto* d : defs_) {
       if (used.count(d->name.value)) continue;
-      c_.Report(op.name ? "Variable \"$" + d->name.value + "\" is never used in operation " + Q(op.name->value) + "."
+      c_.Report(op.name ? "Variable \"$" + d->name.value + "\" is never used in operation " +
+                              Q(op.name->value) + "."
                         : "Variable \"$" + d->name.value + "\" is never used.",
                 {d->loc});
     }
@@ -464,7 +473,6 @@ class NoUnusedVariables : public Rule {
 };
 
 }  // namespace
-
 
 std::vector<std::unique_ptr<Rule>> MakeSpecifiedRules(Context& ctx) {
   std::vector<std::unique_ptr<Rule>> rules;

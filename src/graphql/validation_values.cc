@@ -57,10 +57,12 @@ class ValuesOfCorrectType : public Rule {
       }
       case ast::ValueKind::kNull:
         if (ti.GetInputType().IsNonNull()) {
-          c_.Report("Expected value of type " + Q(ti.GetInputType().ToString()) + ", found null.", {v.loc});
+          c_.Report("Expected value of type " + Q(ti.GetInputType().ToString()) + ", found null.",
+                    {v.loc});
         }
         return true;
-      case ast::ValueKind::kVariable: return true;
+      case ast::ValueKind::kVariable:
+        return true;
       default:
         CheckLeaf(v);
         return true;
@@ -72,7 +74,8 @@ class ValuesOfCorrectType : public Rule {
     TypeRef location = c_.type_info().GetInputType();
     if (!location.valid()) return;
     const NamedType& type = *location.named();
-    std::string expected = "Expected value of type " + Q(location.ToString()) + ", found " + PrintValue(v);
+    std::string expected =
+        "Expected value of type " + Q(location.ToString()) + ", found " + PrintValue(v);
     if (!type.IsLeaf()) {
       c_.Report(expected + ".", {v.loc});
       return;
@@ -119,8 +122,8 @@ class ProvidedRequiredArguments : public Rule {
         bool given = false;
         for (const auto& a : d.arguments) given = given || a.name.value == name;
         if (!given) {
-          c_.Report("Directive \"@" + d.name.value + "\" argument " + Q(name) + " of type " + Q(type) +
-                        " is required, but it was not provided.",
+          c_.Report("Directive \"@" + d.name.value + "\" argument " + Q(name) + " of type " +
+                        Q(type) + " is required, but it was not provided.",
                     {d.loc});
         }
       }
@@ -155,8 +158,8 @@ bool IsTypeSubTypeOf(const Schema& s, const TypeRef& sub, const TypeRef& super) 
   if (sub.IsList()) return false;
   const NamedType* sup = super.named();
   const NamedType* sb = sub.named();
-  return sup->IsAbstract() &&
-         (sb->kind == TypeKind::kInterface || sb->kind == TypeKind::kObject) && s.IsSubType(sup, sb);
+  return sup->IsAbstract() && (sb->kind == TypeKind::kInterface || sb->kind == TypeKind::kObject) &&
+         s.IsSubType(sup, sb);
 }
 
 class VariablesInAllowedPosition : public Rule {
@@ -228,13 +231,17 @@ class UniqueInputFieldNames : public Rule {
 
 }  // namespace
 
-std::unique_ptr<Rule> MakeValuesOfCorrectType(Context& ctx) { return std::make_unique<ValuesOfCorrectType>(ctx); }
+std::unique_ptr<Rule> MakeValuesOfCorrectType(Context& ctx) {
+  return std::make_unique<ValuesOfCorrectType>(ctx);
+}
 std::unique_ptr<Rule> MakeProvidedRequiredArguments(Context& ctx) {
   return std::make_unique<ProvidedRequiredArguments>(ctx);
 }
 std::unique_ptr<Rule> MakeVariablesInAllowedPosition(Context& ctx) {
   return std::make_unique<VariablesInAllowedPosition>(ctx);
 }
-std::unique_ptr<Rule> MakeUniqueInputFieldNames(Context& ctx) { return std::make_unique<UniqueInputFieldNames>(ctx); }
+std::unique_ptr<Rule> MakeUniqueInputFieldNames(Context& ctx) {
+  return std::make_unique<UniqueInputFieldNames>(ctx);
+}
 
 }  // namespace retrain::graphql::validation

@@ -36,14 +36,22 @@ Value& Value::Push(Value v) {
 bool operator==(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
-    case Value::Kind::kNull: return true;
-    case Value::Kind::kBool: return a.AsBool() == b.AsBool();
-    case Value::Kind::kInt: return a.AsInt() == b.AsInt();
-    case Value::Kind::kFloat: return a.AsNumber() == b.AsNumber();
-    case Value::Kind::kString: return a.AsString() == b.AsString();
-    case Value::Kind::kList: return a.AsList() == b.AsList();
-    case Value::Kind::kObject: return a.AsObject() == b.AsObject();
-    case Value::Kind::kHandle: return a.AsHandle().ptr == b.AsHandle().ptr;
+    case Value::Kind::kNull:
+      return true;
+    case Value::Kind::kBool:
+      return a.AsBool() == b.AsBool();
+    case Value::Kind::kInt:
+      return a.AsInt() == b.AsInt();
+    case Value::Kind::kFloat:
+      return a.AsNumber() == b.AsNumber();
+    case Value::Kind::kString:
+      return a.AsString() == b.AsString();
+    case Value::Kind::kList:
+      return a.AsList() == b.AsList();
+    case Value::Kind::kObject:
+      return a.AsObject() == b.AsObject();
+    case Value::Kind::kHandle:
+      return a.AsHandle().ptr == b.AsHandle().ptr;
   }
   return false;
 }
@@ -92,13 +100,27 @@ void AppendJsonString(std::string& out, const std::string& s) {
   out.push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -116,12 +138,24 @@ void InspectInto(std::string& out, const Value& v, int depth) {
   constexpr int kMaxDepth = 2;
   constexpr size_t kMaxItems = 10;
   switch (v.kind()) {
-    case Value::Kind::kNull: out += "null"; return;
-    case Value::Kind::kBool: out += v.AsBool() ? "true" : "false"; return;
-    case Value::Kind::kInt: out += std::to_string(v.AsInt()); return;
-    case Value::Kind::kFloat: out += FormatJsNumber(v.AsNumber()); return;
-    case Value::Kind::kString: AppendJsonString(out, v.AsString()); return;
-    case Value::Kind::kHandle: out += "{}"; return;
+    case Value::Kind::kNull:
+      out += "null";
+      return;
+    case Value::Kind::kBool:
+      out += v.AsBool() ? "true" : "false";
+      return;
+    case Value::Kind::kInt:
+      out += std::to_string(v.AsInt());
+      return;
+    case Value::Kind::kFloat:
+      out += FormatJsNumber(v.AsNumber());
+      return;
+    case Value::Kind::kString:
+      AppendJsonString(out, v.AsString());
+      return;
+    case Value::Kind::kHandle:
+      out += "{}";
+      return;
     case Value::Kind::kList: {
       const auto& list = v.AsList();
       if (list.empty()) {

@@ -37,8 +37,7 @@ class Value {
   Value(std::nullptr_t) {}
   Value(bool b) : data_(b) {}
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  Value(T i) : data_(static_cast<int64_t>(i)) {}
+  requires(!std::same_as<T, bool>) Value(T i) : data_(static_cast<int64_t>(i)) {}
   Value(double d) : data_(d) {}
   Value(std::string s) : data_(std::move(s)) {}
   Value(std::string_view s) : data_(std::string(s)) {}
@@ -75,7 +74,9 @@ class Value {
   bool AsBool() const { return std::get<bool>(data_); }
   int64_t AsInt() const { return std::get<int64_t>(data_); }
   // An Int or a Float as double.
-  double AsNumber() const { return IsInt() ? static_cast<double>(AsInt()) : std::get<double>(data_); }
+  double AsNumber() const {
+    return IsInt() ? static_cast<double>(AsInt()) : std::get<double>(data_);
+  }
   const std::string& AsString() const { return std::get<std::string>(data_); }
   const List& AsList() const { return std::get<List>(data_); }
   List& AsList() { return std::get<List>(data_); }

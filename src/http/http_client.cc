@@ -1,11 +1,12 @@
 #include "http/http_client.h"
-#include "core/strings.h"
 
 #include <curl/curl.h>
 
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+
+#include "core/strings.h"
 
 namespace retrain {
 
@@ -106,8 +107,10 @@ Result<HttpResponse> Perform(const TlsOptions& tls, const HttpRequest& req, Sink
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
   if (!tls.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, tls.ca_file.c_str());
   if (!tls.ca_pem.empty()) SetBlob(c, CURLOPT_CAINFO_BLOB, tls.ca_pem);
-  if (!tls.client_cert_file.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, tls.client_cert_file.c_str());
-  if (!tls.client_key_file.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, tls.client_key_file.c_str());
+  if (!tls.client_cert_file.empty())
+    curl_easy_setopt(c, CURLOPT_SSLCERT, tls.client_cert_file.c_str());
+  if (!tls.client_key_file.empty())
+    curl_easy_setopt(c, CURLOPT_SSLKEY, tls.client_key_file.c_str());
   if (!tls.client_cert_pem.empty()) SetBlob(c, CURLOPT_SSLCERT_BLOB, tls.client_cert_pem);
   if (!tls.client_key_pem.empty()) SetBlob(c, CURLOPT_SSLKEY_BLOB, tls.client_key_pem);
 
@@ -130,9 +133,8 @@ Result<HttpResponse> Perform(const TlsOptions& tls, const HttpRequest& req, Sink
   CURLcode rc = curl_easy_perform(c);
   if ((rc == CURLE_WRITE_ERROR || rc == CURLE_ABORTED_BY_CALLBACK) && sink.stopped) rc = CURLE_OK;
   if (rc == CURLE_OPERATION_TIMEDOUT) {
-    return Fail(ErrorCode::kDeadlineExceeded,
-                "request to " + req.url + " timed out after " + std::to_string(req.timeout_ms) +
-                    " ms");
+    return Fail(ErrorCode::kDeadlineExceeded, "request to " + req.url + " timed out after " +
+                                                  std::to_string(req.timeout_ms) + " ms");
   }
   if (rc != CURLE_OK) {
     return Fail(ErrorCode::kUnavailable,

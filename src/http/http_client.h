@@ -24,7 +24,7 @@ struct HttpRequest {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  int64_t timeout_ms = 10'000;          // whole request
+  int64_t timeout_ms = 10'000;  // whole request
   int64_t connect_timeout_ms = 3'000;
   // Polled about once a second while the request runs (and on every chunk received); returning
   // false ends the transfer early, like on_data returning false. Empty = run to the end.
@@ -40,9 +40,9 @@ struct HttpResponse {
 };
 
 struct TlsOptions {
-  bool verify = true;                 // verify the peer certificate and host name
-  std::string ca_file;                // PEM bundle file; "" = system default
-  std::string ca_pem;                 // PEM bundle in memory (kubeconfig certificate-authority-data)
+  bool verify = true;   // verify the peer certificate and host name
+  std::string ca_file;  // PEM bundle file; "" = system default
+  std::string ca_pem;   // PEM bundle in memory (kubeconfig certificate-authority-data)
   std::string client_cert_file, client_key_file;
   std::string client_cert_pem, client_key_pem;
 };

@@ -1,11 +1,11 @@
 #include "http/server_message.h"
-#include "core/strings.h"
-
-#include <cctype>
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
+#include <cctype>
+
+#include "core/strings.h"
 
 namespace retrain {
 
@@ -19,11 +19,21 @@ void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
   for (char c : s) {
     switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           *out += "\\u00";
@@ -141,8 +151,7 @@ std::expected<ParsedRequest, ErrorReply> ToRequest(BeastRequest&& message,
 }
 
 bool ExpectsContinue(const BeastRequest& message) {
-  return message.version() >= 11 &&
-         beast::iequals(message[http::field::expect], "100-continue");
+  return message.version() >= 11 && beast::iequals(message[http::field::expect], "100-continue");
 }
 
 BeastResponse Respond(const Handler& handler, const Request& request, unsigned version,

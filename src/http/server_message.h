@@ -2,13 +2,12 @@
 // Private to the HTTP server: converts Beast's parsed request into the plain Request, runs the
 // handler, and turns its Response (or a protocol error) into Beast's response message.
 
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <cstdint>
 #include <expected>
 #include <optional>
 #include <string>
-
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "http/server.h"
 

@@ -1,8 +1,8 @@
 // The plain parts of the HTTP server's request type: header and query lookup, query-string
 // parsing and percent-decoding. No Beast here, so the API layer's tests link only this logic.
 
-#include "http/server.h"
 #include "core/strings.h"
+#include "http/server.h"
 
 namespace retrain {
 namespace {

@@ -170,9 +170,9 @@ Result<ChampionMove> Champions::Move(const std::string& model_id, const std::str
     auto newest = store_.ListPromotions(model_id, 1);
     if (!newest) return std::unexpected(newest.error());
     if (!newest->empty() && newest->front().version == version) {
-      return ChampionMove{newest->front(), false,
-                          "version " + version + " of " + model_id +
-                              " already is the champion; nothing changed"};
+      return ChampionMove{
+          newest->front(), false,
+          "version " + version + " of " + model_id + " already is the champion; nothing changed"};
     }
     // The alias is there but the history does not say so (an interrupted move, or a move made
     // outside retrain): complete the move below without touching the alias.

@@ -64,8 +64,7 @@ class Champions {
   // field = reason) when the reason is empty or longer than kMaxPromotionReason;
   // kFailedPrecondition "no_registry"; kUnavailable when the registry or store is down.
   [[nodiscard]] Result<ChampionMove> Promote(const std::string& model_id,
-                                             const std::string& version,
-                                             const std::string& reason);
+                                             const std::string& version, const std::string& reason);
 
   // Moves the alias back to the champion before the current one, per the history: the newest
   // entry's previous version when the registry's champion is that entry's version, else the

@@ -26,9 +26,8 @@ bool IsAuthFailure(ErrorCode code) {
 }  // namespace
 
 Reconciler::Reconciler(ReconcilerOptions options, const std::vector<ModelSettings>& models,
-                       JobStore& store, Executor& executor, Tracker* tracker,
-                       Champions& champions, const CallbackTokens& tokens, const Clock& clock,
-                       MetricsRegistry& metrics)
+                       JobStore& store, Executor& executor, Tracker* tracker, Champions& champions,
+                       const CallbackTokens& tokens, const Clock& clock, MetricsRegistry& metrics)
     : options_(std::move(options)),
       models_(models),
       store_(store),

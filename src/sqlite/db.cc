@@ -3,7 +3,8 @@
 namespace retrain {
 
 std::unexpected<Error> SqliteError(sqlite3* db, int rc, std::string_view what) {
-  std::string msg = std::string(what) + " failed: " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  std::string msg =
+      std::string(what) + " failed: " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   int primary = rc & 0xff;
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_IOERR ||
       primary == SQLITE_FULL || primary == SQLITE_CANTOPEN)
@@ -33,15 +34,17 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool read_only) {
   flags |= SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   if (rc != SQLITE_OK) {
-    std::string msg = "cannot open database " + path + ": " +
-                      (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+    std::string msg =
+        "cannot open database " + path + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
     sqlite3_close(raw);
     return Fail(ErrorCode::kUnavailable, msg, "store_unavailable");
   }
   std::unique_ptr<Db> db(new Db(raw, path));
   sqlite3_busy_timeout(raw, 5000);
   if (!read_only) {
-    if (auto s = db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"); !s)
+    if (auto s =
+            db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+        !s)
       return std::unexpected(s.error());
   }
   return db;

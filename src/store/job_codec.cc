@@ -66,11 +66,12 @@ Result<Job> DecodeJob(const std::string& text) {
     job.id = j.at("id").get<std::string>();
     job.model_id = j.at("modelId").get<std::string>();
     auto status = ParseStatus(j.at("status").get<std::string>());
-    if (!status) return Fail(ErrorCode::kInternal, "stored job " + job.id + " has an unknown status");
+    if (!status)
+      return Fail(ErrorCode::kInternal, "stored job " + job.id + " has an unknown status");
     job.status = *status;
     job.reason = GetOpt<std::string>(j, "reason");
     std::string trig = j.value("trigger", "automatic");
-    job.trigger = trig == "manual" ? TriggerKind::kManual
+    job.trigger = trig == "manual"    ? TriggerKind::kManual
                   : trig == "graphql" ? TriggerKind::kGraphql
                                       : TriggerKind::kAutomatic;
     const json& w = j.at("window");

@@ -1,7 +1,8 @@
 #pragma once
 // The durable job store: jobs, their append-only events, per-model watermarks, idempotency
-// keys and each model's promotion history (the moves of its `champion` alias). Everything the orchestrator knows lives here; every write is durable before the call
-// returns. Implementations are thread-safe.
+// keys and each model's promotion history (the moves of its `champion` alias). Everything the
+// orchestrator knows lives here; every write is durable before the call returns. Implementations
+// are thread-safe.
 //
 // The store enforces the invariants that must hold even under races:
 //   - at most one active (pending|scheduled|running) job per model;
@@ -30,7 +31,7 @@ struct JobFilter {
 };
 
 struct JobPage {
-  std::vector<Job> jobs;                // newest first
+  std::vector<Job> jobs;                   // newest first
   std::optional<int64_t> next_before_seq;  // set when more jobs follow
 };
 
@@ -96,9 +97,10 @@ class JobStore {
 
   // Appends a move of `promotion.model_id`'s champion alias; seq is assigned. When
   // `previous_version` is not set, the store fills it, in the same transaction, with the
-  // version of the model's newest entry (if any, and unless it is the version appended). An entry with a job id is appended at most
-  // once per job: appending another for the same job id returns the stored one and sets
-  // *appended to false (when given), so a retried finalize of a job cannot record it twice.
+  // version of the model's newest entry (if any, and unless it is the version appended). An entry
+  // with a job id is appended at most once per job: appending another for the same job id returns
+  // the stored one and sets *appended to false (when given), so a retried finalize of a job cannot
+  // record it twice.
   [[nodiscard]] virtual Result<Promotion> AppendPromotion(const Promotion& promotion,
                                                           bool* appended = nullptr) = 0;
   // The model's promotion history, newest first, at most `limit` entries.

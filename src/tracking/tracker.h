@@ -81,7 +81,7 @@ struct ModelVersion {
   std::string name;
   std::string version;  // "1", "2", ...
   std::string run_id;
-  std::string source;   // artifact URI of the model
+  std::string source;                       // artifact URI of the model
   std::map<std::string, std::string> tags;  // filled by GetVersion; other calls may leave it empty
 };
 

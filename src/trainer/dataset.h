@@ -39,13 +39,13 @@ struct Matrix {
 };
 
 struct DatasetStats {
-  int64_t records_read = 0;        // every record handed to Add
-  int64_t skipped_no_label = 0;    // label absent or not 0/1/true/false
-  int64_t skipped_bad_payload = 0; // payload not a JSON object
+  int64_t records_read = 0;         // every record handed to Add
+  int64_t skipped_no_label = 0;     // label absent or not 0/1/true/false
+  int64_t skipped_bad_payload = 0;  // payload not a JSON object
   int64_t train_rows = 0;
   int64_t holdout_rows = 0;
-  int64_t positives = 0;           // rows with label 1 (train and holdout)
-  int64_t dropped_by_limit = 0;    // older usable rows left out by DatasetOptions::max_rows
+  int64_t positives = 0;         // rows with label 1 (train and holdout)
+  int64_t dropped_by_limit = 0;  // older usable rows left out by DatasetOptions::max_rows
   // Landing times of the oldest and newest rows kept (set by Finish, for records given to Add):
   // the training range the model was actually fitted and judged on.
   std::optional<int64_t> first_landed_ms;
@@ -99,12 +99,12 @@ class DatasetBuilder {
     uint32_t cells = 0;
     float label = 0;
     bool holdout = false;
-    bool by_order = false;  // kNewest: Finish decides
+    bool by_order = false;             // kNewest: Finish decides
     std::optional<int64_t> landed_ms;  // set for records given to Add
   };
   DatasetOptions options_;
   DatasetStats stats_;
-  std::vector<std::string> names_;  // feature names in order of first appearance
+  std::vector<std::string> names_;                   // feature names in order of first appearance
   std::unordered_map<std::string, uint32_t> index_;  // name -> position in names_
   std::deque<Row> rows_;
   std::deque<std::pair<uint32_t, float>> cells_;  // (index into names_, value) of every row

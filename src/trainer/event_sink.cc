@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 namespace retrain {
 namespace {
@@ -31,10 +30,14 @@ std::unexpected<Error> StatusError(int status, const std::string& body) {
       return Fail(ErrorCode::kFailedPrecondition,
                   "The job already ended, so the orchestrator refused the event" + suffix,
                   "invalid_transition");
-    case 404: return Fail(ErrorCode::kNotFound, head + suffix, "job_not_found");
-    case 401: return Fail(ErrorCode::kUnauthenticated, head + suffix);
-    case 403: return Fail(ErrorCode::kPermissionDenied, head + suffix);
-    default: return Fail(ErrorCode::kInvalidArgument, head + suffix);
+    case 404:
+      return Fail(ErrorCode::kNotFound, head + suffix, "job_not_found");
+    case 401:
+      return Fail(ErrorCode::kUnauthenticated, head + suffix);
+    case 403:
+      return Fail(ErrorCode::kPermissionDenied, head + suffix);
+    default:
+      return Fail(ErrorCode::kInvalidArgument, head + suffix);
   }
 }
 
@@ -42,7 +45,9 @@ std::unexpected<Error> StatusError(int status, const std::string& body) {
 
 HttpEventSink::HttpEventSink(HttpEventSinkOptions options, SendFn send, const Clock& clock,
                              SleepFn sleep)
-    : options_(std::move(options)), send_(std::move(send)), clock_(clock),
+    : options_(std::move(options)),
+      send_(std::move(send)),
+      clock_(clock),
       sleep_(std::move(sleep)) {}
 
 std::unique_ptr<HttpEventSink> HttpEventSink::Create(HttpEventSinkOptions options,
@@ -85,9 +90,9 @@ Status HttpEventSink::Post(const std::string& json_body) {
     }
     const int64_t now = clock_.NowMs();
     if (now >= deadline) {
-      return Fail(ErrorCode::kUnavailable,
-                  "Could not deliver the event to " + options_.url + " in " +
-                      std::to_string(attempt) + " attempts (last failure: " + last + ").");
+      return Fail(ErrorCode::kUnavailable, "Could not deliver the event to " + options_.url +
+                                               " in " + std::to_string(attempt) +
+                                               " attempts (last failure: " + last + ").");
     }
     sleep_(std::min(backoff, deadline - now));
     backoff = std::min(backoff * 2, std::max<int64_t>(1, options_.max_backoff_ms));

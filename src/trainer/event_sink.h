@@ -32,8 +32,8 @@ class EventSink {
 struct HttpEventSinkOptions {
   std::string url;    // the job's events URL (RETRAINING_CALLBACK_URL)
   std::string token;  // sent as "Authorization: Bearer <token>" when non-empty; never logged
-  int64_t retry_budget_ms = 60'000;   // keep retrying transient failures this long
-  int64_t initial_backoff_ms = 250;   // first wait; doubles up to max_backoff_ms
+  int64_t retry_budget_ms = 60'000;  // keep retrying transient failures this long
+  int64_t initial_backoff_ms = 250;  // first wait; doubles up to max_backoff_ms
   int64_t max_backoff_ms = 5'000;
   int64_t request_timeout_ms = 10'000;
 };

@@ -51,8 +51,8 @@ std::optional<double> LogLoss(std::span<const float> probabilities, std::span<co
   return sum / static_cast<double>(probabilities.size());
 }
 
-std::optional<double> Accuracy(std::span<const float> probabilities,
-                               std::span<const float> labels, double threshold) {
+std::optional<double> Accuracy(std::span<const float> probabilities, std::span<const float> labels,
+                               double threshold) {
   if (probabilities.size() != labels.size() || probabilities.empty()) return std::nullopt;
   size_t correct = 0;
   for (size_t i = 0; i < probabilities.size(); ++i) {

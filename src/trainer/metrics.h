@@ -19,8 +19,8 @@ std::optional<double> LogLoss(std::span<const float> probabilities, std::span<co
 
 // Fraction of rows whose prediction (probability > threshold, as XGBoost's `error` metric)
 // equals the label. nullopt when the sizes differ or there are no rows.
-std::optional<double> Accuracy(std::span<const float> probabilities,
-                               std::span<const float> labels, double threshold = 0.5);
+std::optional<double> Accuracy(std::span<const float> probabilities, std::span<const float> labels,
+                               double threshold = 0.5);
 
 // F1 score of the positive class, 2TP / (2TP + FP + FN), with the prediction as for Accuracy
 // (probability > threshold). nullopt when the sizes differ, there are no rows, or there is

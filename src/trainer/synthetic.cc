@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 namespace retrain {
@@ -73,8 +72,8 @@ bool UsableMix(const std::vector<std::pair<std::string, double>>& mix) {
 }
 
 struct Features {
-  double confidence, severity, source_reputation, age_hours, ioc_count, sighting_count,
-      tlp_level, network_degree;
+  double confidence, severity, source_reputation, age_hours, ioc_count, sighting_count, tlp_level,
+      network_degree;
 };
 
 Features DrawFeatures(SplitMix64& rng, const std::string& type, double drift) {
@@ -106,10 +105,10 @@ double Logit(const Features& f, double drift) {
   const double g = (std::log1p(f.sighting_count) - 1.9) / 0.9;
   const double t = f.tlp_level - 1.1;
   const double n = (std::log1p(f.network_degree) - 1.6) / 0.6;
-  const double base = 1.4 * c + 0.9 * v + 1.2 * r - 0.8 * a + 0.6 * k + 0.7 * g + 0.3 * t +
-                      0.5 * n + 0.8 * c * r;
-  const double drifted = 0.4 * c + 1.3 * v + 0.5 * r - 0.3 * a + 1.0 * k + 0.2 * g + 0.6 * t +
-                         1.1 * n - 0.6 * v * a;
+  const double base =
+      1.4 * c + 0.9 * v + 1.2 * r - 0.8 * a + 0.6 * k + 0.7 * g + 0.3 * t + 0.5 * n + 0.8 * c * r;
+  const double drifted =
+      0.4 * c + 1.3 * v + 0.5 * r - 0.3 * a + 1.0 * k + 0.2 * g + 0.6 * t + 1.1 * n - 0.6 * v * a;
   return (1.0 - drift) * base + drift * drifted;
 }
 
@@ -123,15 +122,15 @@ std::string RecordName(const std::string& type, int64_t index) {
 
 const std::vector<std::string>& SyntheticFeatureNames() {
   static const std::vector<std::string> kNames = {
-      "age_hours",      "confidence", "ioc_count",         "network_degree",
-      "severity",       "sighting_count", "source_reputation", "tlp_level"};
+      "age_hours", "confidence",     "ioc_count",         "network_degree",
+      "severity",  "sighting_count", "source_reputation", "tlp_level"};
   return kNames;
 }
 
 Status ValidateSyntheticOptions(const SyntheticOptions& options) {
   if (options.count < 0) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "The record count must be zero or more, got " + std::to_string(options.count) + ".");
+    return Fail(ErrorCode::kInvalidArgument, "The record count must be zero or more, got " +
+                                                 std::to_string(options.count) + ".");
   }
   if (options.start_index < 0) {
     return Fail(ErrorCode::kInvalidArgument, "The start index must be zero or more, got " +

@@ -37,7 +37,7 @@ namespace retrain {
 struct SyntheticOptions {
   int64_t count = 100;
   uint64_t seed = 42;
-  double drift = 0.0;       // 0..1
+  double drift = 0.0;  // 0..1
   // Each label is flipped with this probability (0..1), from a stream of its own, so the
   // features and the clean labels stay those of label_noise 0: a way to provoke a worse model.
   double label_noise = 0.0;
@@ -58,8 +58,8 @@ struct SyntheticRecord {
 const std::vector<std::string>& SyntheticFeatureNames();
 
 // Checks options before generating. Errors: kInvalidArgument (message names the option) when
-// count < 0, start_index < 0, drift or label_noise is not within [0, 1], or the entity mix is empty,
-// has an empty type name, or has a negative, non-finite or all-zero weight.
+// count < 0, start_index < 0, drift or label_noise is not within [0, 1], or the entity mix is
+// empty, has an empty type name, or has a negative, non-finite or all-zero weight.
 [[nodiscard]] Status ValidateSyntheticOptions(const SyntheticOptions& options);
 
 // Generates `count` records with indices start_index .. start_index + count - 1. Never fails:

@@ -4,10 +4,9 @@
 #include <cstdlib>
 #include <exception>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
-
-#include <nlohmann/json.hpp>
 
 #include "core/time.h"
 #include "trainer/champion_gate.h"
@@ -46,8 +45,8 @@ class WorkerRun {
       return 1;
     }
     if (!outcome) return ReportFailure(outcome.error());
-    nlohmann::json body = {{"status", "completed"}, {"progress", 1.0},
-                           {"message", outcome->message}};
+    nlohmann::json body = {
+        {"status", "completed"}, {"progress", 1.0}, {"message", outcome->message}};
     body["metrics"] = outcome->metrics;
     Log(outcome->message);
     if (auto s = ctx_.events.Post(Dump(body)); !s) {
@@ -77,9 +76,8 @@ class WorkerRun {
       }
     }
     if (!Progress(0.3, "Loaded " + std::to_string(st.records_read) + " records" +
-                           TrainingRange(st) + ": " +
-                           std::to_string(st.train_rows) + " for training, " +
-                           std::to_string(st.holdout_rows) + " held out, " +
+                           TrainingRange(st) + ": " + std::to_string(st.train_rows) +
+                           " for training, " + std::to_string(st.holdout_rows) + " held out, " +
                            std::to_string(st.Skipped()) + " skipped without a valid label; " +
                            std::to_string(data->feature_names.size()) + " features.")) {
       return Stopped();
@@ -97,8 +95,8 @@ class WorkerRun {
     auto booster = Booster::Train(*train, s_.train);
     if (!booster) return std::unexpected(booster.error());
     if (!Progress(0.6, "Trained " + std::to_string(s_.train.num_round) + " rounds (max_depth " +
-                           std::to_string(s_.train.max_depth) + ", eta " +
-                           Fixed(s_.train.eta, 3) + ").")) {
+                           std::to_string(s_.train.max_depth) + ", eta " + Fixed(s_.train.eta, 3) +
+                           ").")) {
       return Stopped();
     }
 
@@ -124,9 +122,8 @@ class WorkerRun {
     out.metrics["holdout_records"] = static_cast<double>(st.holdout_rows);
     out.metrics["skipped_records"] = static_cast<double>(st.Skipped());
     out.metrics["features"] = static_cast<double>(data->feature_names.size());
-    if (!Progress(0.8, "Holdout AUC " + Fixed(*auc) + ", logloss " +
-                           Fixed(out.metrics["logloss"]) + ", accuracy " +
-                           Fixed(out.metrics["accuracy"]) + ".")) {
+    if (!Progress(0.8, "Holdout AUC " + Fixed(*auc) + ", logloss " + Fixed(out.metrics["logloss"]) +
+                           ", accuracy " + Fixed(out.metrics["accuracy"]) + ".")) {
       return Stopped();
     }
 
@@ -199,11 +196,11 @@ class WorkerRun {
       }
     }
     const int64_t before = builder.stats().records_read;
-    auto scanned = ctx_.feed.Scan(filter, s_.window_after, s_.window_upto,
-                                  [&](const FeedRecord& r) {
-                                    builder.Add(r);
-                                    return true;
-                                  });
+    auto scanned =
+        ctx_.feed.Scan(filter, s_.window_after, s_.window_upto, [&](const FeedRecord& r) {
+          builder.Add(r);
+          return true;
+        });
     if (!scanned) {
       Error e = scanned.error();
       e.message = "Reading the feed window failed: " + e.message;
@@ -218,9 +215,9 @@ class WorkerRun {
                   "record_count_mismatch");
     }
     if (builder.stats().Used() == 0) {
-      return Fail(ErrorCode::kFailedPrecondition,
-                  "None of the " + std::to_string(builder.stats().records_read) +
-                      " records read has a valid 0/1 label.");
+      return Fail(ErrorCode::kFailedPrecondition, "None of the " +
+                                                      std::to_string(builder.stats().records_read) +
+                                                      " records read has a valid 0/1 label.");
     }
     window_records_ = read;
     return builder.Finish();
@@ -313,9 +310,9 @@ int RunWorker(const WorkerContext& ctx) {
     return WorkerRun(ctx).Run();
   } catch (const std::exception& e) {
     // Only allocation failures and library bugs end up here; report them like any failure.
-    nlohmann::json body = {{"status", "failed"},
-                           {"error", std::string("The worker stopped on an internal error: ") +
-                                         e.what() + "."}};
+    nlohmann::json body = {
+        {"status", "failed"},
+        {"error", std::string("The worker stopped on an internal error: ") + e.what() + "."}};
     (void)ctx.events.Post(Dump(body));
     if (ctx.log != nullptr) *ctx.log << body["error"].get<std::string>() << std::endl;
     return 1;

@@ -41,10 +41,10 @@ struct WorkerContext {
   Environment env;
   FeedSource& feed;
   EventSink& events;
-  Tracker* tracker = nullptr;          // null: the model is neither logged nor registered
-  ArtifactReader* artifacts = nullptr; // null: a current champion cannot be evaluated
-  ModelRegistry* registry = nullptr;   // null: the model is logged but not registered
-  std::ostream* log = nullptr;         // progress lines and the failure sentence; null = quiet
+  Tracker* tracker = nullptr;           // null: the model is neither logged nor registered
+  ArtifactReader* artifacts = nullptr;  // null: a current champion cannot be evaluated
+  ModelRegistry* registry = nullptr;    // null: the model is logged but not registered
+  std::ostream* log = nullptr;          // progress lines and the failure sentence; null = quiet
 };
 
 // Runs one training job. Returns the process exit code: 0 completed, 1 failed.

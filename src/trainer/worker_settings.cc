@@ -1,11 +1,12 @@
 #include "trainer/worker_settings.h"
-#include "core/strings.h"
 
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+
+#include "core/strings.h"
 
 namespace retrain {
 namespace {

@@ -54,14 +54,15 @@ struct WorkerSettings {
   std::string window_upto;
   std::vector<std::string> entity_types;
   std::optional<int64_t> expected_records;
-  std::string run_id;         // "" when no MLflow run was given
+  std::string run_id;  // "" when no MLflow run was given
   std::string experiment_id;
   std::string data_window_start, data_window_end, reason;
   double holdout_fraction = 0.2;
   GateOptions gate;
   std::string training_policy = "window";
   std::optional<int64_t> training_lookback_ms;
-  std::optional<int64_t> training_max_records;  // metric, min_delta, confidence, resamples, seed, min_holdout
+  std::optional<int64_t>
+      training_max_records;  // metric, min_delta, confidence, resamples, seed, min_holdout
   TrainParams train;
 };
 

@@ -48,9 +48,8 @@ std::string FormatDouble(double v) {
 
 std::unexpected<Error> BadParam(const std::string& key, const std::string& value,
                                 const std::string& expected) {
-  return Fail(ErrorCode::kInvalidArgument,
-              "Trainer parameter " + key + "=\"" + value + "\" is invalid: expected " + expected +
-                  ".");
+  return Fail(ErrorCode::kInvalidArgument, "Trainer parameter " + key + "=\"" + value +
+                                               "\" is invalid: expected " + expected + ".");
 }
 
 }  // namespace
@@ -92,9 +91,9 @@ Result<DMatrix> DMatrix::FromMatrix(const Matrix& m,
     return Fail(ErrorCode::kInvalidArgument, "The matrix's values or labels do not fit its shape.");
   }
   if (!feature_names.empty() && feature_names.size() != m.cols) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "Got " + std::to_string(feature_names.size()) + " feature names for " +
-                    std::to_string(m.cols) + " columns.");
+    return Fail(ErrorCode::kInvalidArgument, "Got " + std::to_string(feature_names.size()) +
+                                                 " feature names for " + std::to_string(m.cols) +
+                                                 " columns.");
   }
   DMatrixHandle raw = nullptr;
   if (XGDMatrixCreateFromMat(m.values.data(), m.rows, m.cols, std::nanf(""), &raw) != 0) {
@@ -183,9 +182,9 @@ Result<std::vector<float>> Booster::Predict(const DMatrix& data) const {
   auto features = NumFeatures();
   if (!features) return std::unexpected(features.error());
   if (*features != data.cols()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "The model expects " + std::to_string(*features) + " features but the data has " +
-                    std::to_string(data.cols()) + ".");
+    return Fail(ErrorCode::kInvalidArgument, "The model expects " + std::to_string(*features) +
+                                                 " features but the data has " +
+                                                 std::to_string(data.cols()) + ".");
   }
   bst_ulong len = 0;
   const float* out = nullptr;

@@ -26,8 +26,7 @@ bool OlderThan(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-JobCache::JobCache(const KubeClient& client, std::string ns, int watch_timeout_s,
-                   int64_t retry_ms)
+JobCache::JobCache(const KubeClient& client, std::string ns, int watch_timeout_s, int64_t retry_ms)
     : WatchedCollection(client, kJobsResource, std::move(ns), kManagedBySelector, watch_timeout_s,
                         retry_ms) {}
 

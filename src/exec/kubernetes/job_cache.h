@@ -54,13 +54,13 @@ class JobCache final : public WatchedCollection {
   void ApplyEvent(const std::string& type, const nlohmann::json& object) override;
   void Upsert(const nlohmann::json& job, int64_t generation);  // mu_ held
   void MarkGone(const std::string& job_id, const std::string& uid,
-                const nlohmann::json* last_state);                // mu_ held
+                const nlohmann::json* last_state);  // mu_ held
 
   // Guarded by mu_.
-  std::map<std::string, CachedJob> jobs_;               // by job id
-  std::map<std::string, int64_t> put_generation_;       // job id -> generation of its last Put
-  std::set<std::string> forgotten_uids_;                 // deleted by the executor
-  int64_t generation_ = 0;  // incremented by each Put and each list start
+  std::map<std::string, CachedJob> jobs_;          // by job id
+  std::map<std::string, int64_t> put_generation_;  // job id -> generation of its last Put
+  std::set<std::string> forgotten_uids_;           // deleted by the executor
+  int64_t generation_ = 0;                         // incremented by each Put and each list start
 };
 
 }  // namespace retrain

@@ -175,7 +175,8 @@ Result<json> BuildJobManifest(const ExecSpec& spec, const std::string& job_name,
       {"retrain.dev/job-id", spec.job_id},
       {"retrain.dev/attempt", std::to_string(spec.attempt)},
   };
-  if (auto v = EnvOr(spec, "MLFLOW_RUN_ID"); !v.empty()) annotations["retrain.dev/mlflow-run-id"] = v;
+  if (auto v = EnvOr(spec, "MLFLOW_RUN_ID"); !v.empty())
+    annotations["retrain.dev/mlflow-run-id"] = v;
   if (auto v = EnvOr(spec, "DATA_WINDOW_START"); !v.empty())
     annotations["retrain.dev/data-window-start"] = v;
   if (auto v = EnvOr(spec, "DATA_WINDOW_END"); !v.empty())

@@ -38,12 +38,12 @@ inline constexpr const char* kManagedBySelector = "app.kubernetes.io/managed-by=
 
 struct JobManifestOptions {
   std::string namespace_ = "default";
-  std::string image = "retrain-worker:latest";  // used when the model names no image
-  std::string image_pull_policy;                // "" = the cluster's default
-  std::string service_account;                  // "" = the namespace's default account
-  bool automount_service_account_token = false; // the worker does not call the API server
-  std::vector<std::string> command;             // container command; empty = image entrypoint
-  std::vector<std::string> args;                // container args; empty = image default
+  std::string image = "retrain-worker:latest";   // used when the model names no image
+  std::string image_pull_policy;                 // "" = the cluster's default
+  std::string service_account;                   // "" = the namespace's default account
+  bool automount_service_account_token = false;  // the worker does not call the API server
+  std::vector<std::string> command;              // container command; empty = image entrypoint
+  std::vector<std::string> args;                 // container args; empty = image default
   // Resource requests and limits; "" leaves one out.
   std::string cpu_request = "500m";
   std::string memory_request = "1Gi";

@@ -1,10 +1,11 @@
 #include "exec/kubernetes/kube_client.h"
-#include "core/strings.h"
 
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
+
+#include "core/strings.h"
 
 namespace retrain {
 
@@ -119,8 +120,8 @@ Result<HttpResponse> KubeClient::Raw(const std::string& method, const std::strin
   return SendWithRetry(std::move(req));
 }
 
-Error KubeClient::ErrorFor(const HttpResponse& resp, std::string_view verb,
-                           const KubeResource& res, const std::string& ns) {
+Error KubeClient::ErrorFor(const HttpResponse& resp, std::string_view verb, const KubeResource& res,
+                           const std::string& ns) {
   std::string server_message;
   std::string reason;
   try {
@@ -132,14 +133,16 @@ Error KubeClient::ErrorFor(const HttpResponse& resp, std::string_view verb,
   } catch (const json::exception&) {
     server_message = resp.body.substr(0, 200);
   }
-  std::string what = std::string(verb) + " on " + ResourceName(res) +
-                     (ns.empty() ? "" : " in namespace " + ns);
+  std::string what =
+      std::string(verb) + " on " + ResourceName(res) + (ns.empty() ? "" : " in namespace " + ns);
   std::string suffix = server_message.empty() ? "" : ": " + server_message;
   ErrorCode code = ErrorCode::kInternal;
   std::string api_code;
   std::string message;
   switch (resp.status) {
-    case 400: code = ErrorCode::kInvalidArgument; break;
+    case 400:
+      code = ErrorCode::kInvalidArgument;
+      break;
     case 401:
       code = ErrorCode::kUnauthenticated;
       message = "the Kubernetes API server rejected retrain's credentials for " + what + suffix;
@@ -149,7 +152,9 @@ Error KubeClient::ErrorFor(const HttpResponse& resp, std::string_view verb,
       message = "Kubernetes denied " + what +
                 " (check the RBAC Role bound to retrain's service account)" + suffix;
       break;
-    case 404: code = ErrorCode::kNotFound; break;
+    case 404:
+      code = ErrorCode::kNotFound;
+      break;
     case 409:
       code = reason == "AlreadyExists" ? ErrorCode::kAlreadyExists : ErrorCode::kAborted;
       break;
@@ -157,9 +162,15 @@ Error KubeClient::ErrorFor(const HttpResponse& resp, std::string_view verb,
       code = ErrorCode::kFailedPrecondition;
       api_code = "resource_expired";
       break;
-    case 422: code = ErrorCode::kUnprocessable; break;
-    case 429: code = ErrorCode::kResourceExhausted; break;
-    case 504: code = ErrorCode::kDeadlineExceeded; break;
+    case 422:
+      code = ErrorCode::kUnprocessable;
+      break;
+    case 429:
+      code = ErrorCode::kResourceExhausted;
+      break;
+    case 504:
+      code = ErrorCode::kDeadlineExceeded;
+      break;
     default:
       if (resp.status >= 500) code = ErrorCode::kUnavailable;
       break;
@@ -214,7 +225,8 @@ Result<json> KubeClient::PatchObject(const KubeResource& res, const std::string&
 
 Status KubeClient::DeleteObject(const KubeResource& res, const std::string& ns,
                                 const std::string& name, const std::string& uid) const {
-  json opts = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", "Background"}};
+  json opts = {
+      {"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", "Background"}};
   if (!uid.empty()) opts["preconditions"] = {{"uid", uid}};
   auto r = Expect2xx(Raw("DELETE", KubePath(res, ns, name), opts.dump(), "application/json"),
                      "delete", res, ns);
@@ -249,8 +261,10 @@ Result<WatchEnd> KubeClient::Watch(
     try {
       event = json::parse(line);
     } catch (const json::exception& e) {
-      stream_error = Error{ErrorCode::kUnavailable, "unavailable",
-                           std::string("a Kubernetes watch event is not JSON: ") + e.what(), {}};
+      stream_error = Error{ErrorCode::kUnavailable,
+                           "unavailable",
+                           std::string("a Kubernetes watch event is not JSON: ") + e.what(),
+                           {}};
       has_stream_error = true;
       return false;
     }
@@ -265,7 +279,8 @@ Result<WatchEnd> KubeClient::Watch(
       if (code == 410) {
         expired = true;
       } else {
-        stream_error = Error{ErrorCode::kUnavailable, "unavailable",
+        stream_error = Error{ErrorCode::kUnavailable,
+                             "unavailable",
                              "the Kubernetes watch on " + ResourceName(res) + " ended with: " +
                                  (object.is_object() ? object.value("message", "") : ""),
                              {}};

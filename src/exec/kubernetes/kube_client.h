@@ -42,11 +42,11 @@ inline const KubeResource kJobsResource{"/apis/batch/v1", "jobs", "batch"};
 inline const KubeResource kSecretsResource{"/api/v1", "secrets", ""};
 
 struct KubeClientOptions {
-  int max_attempts = 5;               // per call, for retryable failures
-  int64_t initial_backoff_ms = 100;   // doubled per retry
+  int max_attempts = 5;              // per call, for retryable failures
+  int64_t initial_backoff_ms = 100;  // doubled per retry
   int64_t max_backoff_ms = 5'000;
   int64_t request_timeout_ms = 30'000;
-  int64_t token_reread_ms = 60'000;   // re-read a token file at most this often
+  int64_t token_reread_ms = 60'000;  // re-read a token file at most this often
   // How to wait between retries; default std::this_thread::sleep_for. Tests inject a fake.
   std::function<void(int64_t ms)> sleep;
 };
@@ -67,7 +67,8 @@ class KubeClient {
 
   const KubeConfig& config() const { return config_; }
 
-  // POST <collection>. `dry_run` adds ?dryRun=All (the server validates and admits, stores nothing).
+  // POST <collection>. `dry_run` adds ?dryRun=All (the server validates and admits, stores
+  // nothing).
   [[nodiscard]] Result<nlohmann::json> CreateObject(const KubeResource& res, const std::string& ns,
                                                     const nlohmann::json& body,
                                                     bool dry_run = false) const;

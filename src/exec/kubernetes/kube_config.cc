@@ -1,5 +1,4 @@
 #include "exec/kubernetes/kube_config.h"
-#include "core/strings.h"
 
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
@@ -12,6 +11,8 @@
 #include <optional>
 #include <sstream>
 #include <vector>
+
+#include "core/strings.h"
 
 namespace retrain {
 
@@ -104,9 +105,9 @@ Result<KubeConfig> Assemble(const std::vector<Doc>& docs, const std::string& wan
   out.server = Str(cluster, "server");
   while (!out.server.empty() && out.server.back() == '/') out.server.pop_back();
   if (!out.server.starts_with("https://"))
-    return Fail(ErrorCode::kInvalidArgument,
-                "kubeconfig " + origin + " cluster \"" + cluster_name + "\" has server \"" +
-                    out.server + "\"; an https:// URL is required");
+    return Fail(ErrorCode::kInvalidArgument, "kubeconfig " + origin + " cluster \"" + cluster_name +
+                                                 "\" has server \"" + out.server +
+                                                 "\"; an https:// URL is required");
   if (cluster["insecure-skip-tls-verify"] && cluster["insecure-skip-tls-verify"].as<bool>())
     return Fail(ErrorCode::kInvalidArgument,
                 "kubeconfig " + origin + " cluster \"" + cluster_name +
@@ -197,9 +198,9 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   if (!in) {
     int err = errno;
     if (err == ENOENT) return Fail(ErrorCode::kNotFound, "file " + path + " does not exist");
-    if (err == EACCES) return Fail(ErrorCode::kPermissionDenied, "file " + path + " is not readable");
-    return Fail(ErrorCode::kUnavailable,
-                "could not read file " + path + ": " + std::strerror(err));
+    if (err == EACCES)
+      return Fail(ErrorCode::kPermissionDenied, "file " + path + " is not readable");
+    return Fail(ErrorCode::kUnavailable, "could not read file " + path + ": " + std::strerror(err));
   }
   std::ostringstream ss;
   ss << in.rdbuf();
@@ -268,14 +269,15 @@ Result<KubeConfig> LoadKubeconfig(const std::string& path,
       // Missing files in a KUBECONFIG list are skipped, as kubectl does; an explicit path is not.
       if (text.error().code == ErrorCode::kNotFound && path.empty()) continue;
       return Fail(text.error().code == ErrorCode::kNotFound ? ErrorCode::kNotFound
-                                                           : ErrorCode::kInvalidArgument,
+                                                            : ErrorCode::kInvalidArgument,
                   "kubeconfig: " + text.error().message);
     }
     auto doc = ParseDoc(*text, std::filesystem::path(f).parent_path().string(), f);
     if (!doc) return std::unexpected(doc.error());
     docs.push_back(std::move(*doc));
   }
-  if (docs.empty()) return Fail(ErrorCode::kNotFound, "no kubeconfig file exists (" + files[0] + ")");
+  if (docs.empty())
+    return Fail(ErrorCode::kNotFound, "no kubeconfig file exists (" + files[0] + ")");
   try {
     return Assemble(docs, context);
   } catch (const YAML::Exception& e) {

@@ -22,13 +22,13 @@
 namespace retrain {
 
 struct KubeConfig {
-  std::string server;       // "https://host:port", no trailing slash
-  std::string namespace_;   // the context's (or pod's) namespace; "" when unspecified
-  TlsOptions tls;           // CA and client certificate, verify always true
-  std::string token;        // bearer token read at load time ("" = none)
-  std::string token_file;   // when set, the token is re-read from here (rotated SA tokens)
-  std::string source;       // "in-cluster" or the kubeconfig path, for messages
-  std::string user;         // the kubeconfig user entry name ("" in-cluster), for messages
+  std::string server;      // "https://host:port", no trailing slash
+  std::string namespace_;  // the context's (or pod's) namespace; "" when unspecified
+  TlsOptions tls;          // CA and client certificate, verify always true
+  std::string token;       // bearer token read at load time ("" = none)
+  std::string token_file;  // when set, the token is re-read from here (rotated SA tokens)
+  std::string source;      // "in-cluster" or the kubeconfig path, for messages
+  std::string user;        // the kubeconfig user entry name ("" in-cluster), for messages
 };
 
 // Where in-cluster files live; tests point these at temporary files.

@@ -138,10 +138,11 @@ Result<SubmitResult> KubernetesExecutor::State::SubmitAs(const ExecSpec& spec,
                       " and is not managed by retrain (no label " + kManagedBySelector +
                       "); delete or rename it");
     if (LabelOf(*existing, kJobIdLabel) != spec.job_id) {
-      Error e{ErrorCode::kAlreadyExists, kNameTaken,
-              "Kubernetes Job " + name + " belongs to retrain job " +
-                  LabelOf(*existing, kJobIdLabel),
-              {}};
+      Error e{
+          ErrorCode::kAlreadyExists,
+          kNameTaken,
+          "Kubernetes Job " + name + " belongs to retrain job " + LabelOf(*existing, kJobIdLabel),
+          {}};
       return std::unexpected(e);
     }
     if (AttemptOf(*existing) < spec.attempt) {
@@ -185,8 +186,8 @@ Status KubernetesExecutor::State::EnsureSecret(const ExecSpec& spec, const std::
                  {{"labels", secret["metadata"]["labels"]},
                   {"ownerReferences", secret["metadata"]["ownerReferences"]}}},
                 {"stringData", secret["stringData"]}};
-  auto patched = client->PatchObject(kSecretsResource, ns, secret_name, patch,
-                                     "application/merge-patch+json");
+  auto patched =
+      client->PatchObject(kSecretsResource, ns, secret_name, patch, "application/merge-patch+json");
   if (!patched) return std::unexpected(patched.error());
   return {};
 }

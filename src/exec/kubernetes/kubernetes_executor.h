@@ -59,17 +59,17 @@ struct KubernetesExecutorOptions {
   // are replaced by the values resolved above).
   JobManifestOptions manifest;
   KubeClientOptions client;
-  int watch_timeout_s = 10;          // one watch request's length; bounds destruction time
-  int64_t watch_retry_ms = 1'000;    // pause after a dropped watch or a failed relist
-  int max_active = 0;                // Submit beyond this many running Jobs: kResourceExhausted
+  int watch_timeout_s = 10;        // one watch request's length; bounds destruction time
+  int64_t watch_retry_ms = 1'000;  // pause after a dropped watch or a failed relist
+  int max_active = 0;              // Submit beyond this many running Jobs: kResourceExhausted
 };
 
 struct KubernetesExecutorStats {
-  int64_t relists = 0;         // lists after the initial one (410 Gone or repeated failures)
-  int64_t watches = 0;         // watch requests started
-  int64_t watch_errors = 0;    // watches that ended with an error (dropped)
+  int64_t relists = 0;       // lists after the initial one (410 Gone or repeated failures)
+  int64_t watches = 0;       // watch requests started
+  int64_t watch_errors = 0;  // watches that ended with an error (dropped)
   std::string resource_version;
-  bool pod_watch = false;      // pods that cannot start are detected (pods may be listed)
+  bool pod_watch = false;  // pods that cannot start are detected (pods may be listed)
 };
 
 class KubernetesExecutor final : public Executor {

@@ -50,9 +50,8 @@ std::optional<PodStartFailure> PodCannotStart(const json& pod, const std::string
     return std::nullopt;
   const json* status = ObjectField(pod, "status");
   if (!status) return std::nullopt;
-  auto failure = FirstStuck(*status, "initContainerStatuses", [](const std::string&) {
-    return true;
-  });
+  auto failure =
+      FirstStuck(*status, "initContainerStatuses", [](const std::string&) { return true; });
   if (!failure)
     failure = FirstStuck(*status, "containerStatuses",
                          [](const std::string& name) { return name == kContainerName; });

@@ -1,7 +1,8 @@
 #include "exec/kubernetes/pod_watch.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
 
 #include "exec/kubernetes/job_manifest.h"
 #include "exec/kubernetes/kube_object.h"
@@ -10,8 +11,7 @@ namespace retrain {
 
 using json = nlohmann::json;
 
-PodWatch::PodWatch(const KubeClient& client, std::string ns, int watch_timeout_s,
-                   int64_t retry_ms)
+PodWatch::PodWatch(const KubeClient& client, std::string ns, int watch_timeout_s, int64_t retry_ms)
     : WatchedCollection(client, kPodsResource, std::move(ns), kManagedBySelector, watch_timeout_s,
                         retry_ms) {}
 

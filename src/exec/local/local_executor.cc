@@ -52,7 +52,7 @@ struct Child {
   int attempt = 0;
   uint64_t generation = 0;  // tells a Submit whether its entry was replaced while starting
   ChildState state = ChildState::kStarting;
-  pid_t pid = -1;           // also the process group id; valid in kRunning
+  pid_t pid = -1;  // also the process group id; valid in kRunning
   std::string log_path;
   int64_t timeout_ms = 0;
   int64_t deadline_ms = 0;  // 0 = no deadline
@@ -75,9 +75,9 @@ bool UsableJobId(const std::string& id) {
 }
 
 std::unexpected<Error> StartFailure(const std::string& program, int err) {
-  return Fail(err == EACCES || err == EPERM ? ErrorCode::kPermissionDenied
-                                            : ErrorCode::kFailedPrecondition,
-              "could not start worker command " + program + ": " + ErrnoText(err));
+  return Fail(
+      err == EACCES || err == EPERM ? ErrorCode::kPermissionDenied : ErrorCode::kFailedPrecondition,
+      "could not start worker command " + program + ": " + ErrnoText(err));
 }
 
 // Looks a program name up in PATH as execvp would (done before fork, not in the child).
@@ -178,7 +178,8 @@ Result<pid_t> Launch(const LaunchPlan& plan) {
   close(null_fd);
   if (pid < 0) {
     close(pipe_fds[0]);
-    return Fail(ErrorCode::kUnavailable, "could not fork a worker process: " + ErrnoText(fork_errno));
+    return Fail(ErrorCode::kUnavailable,
+                "could not fork a worker process: " + ErrnoText(fork_errno));
   }
   int child_errno = 0;
   ssize_t n;
@@ -237,14 +238,14 @@ struct LocalExecutor::State {
   explicit State(const LocalExecutorOptions& o) : options(o) {}
 
   const LocalExecutorOptions options;
-  std::mutex mu;                         // guards every member below except `thread`
-  std::condition_variable wake;          // new launch request, or stopping
-  std::map<std::string, Child> jobs;     // by job id: the current attempt
-  std::vector<Dying> dying;              // groups cancelled, replaced or timed out
-  std::deque<LaunchRequest> launches;    // filled by Submit, drained by the background thread
+  std::mutex mu;                       // guards every member below except `thread`
+  std::condition_variable wake;        // new launch request, or stopping
+  std::map<std::string, Child> jobs;   // by job id: the current attempt
+  std::vector<Dying> dying;            // groups cancelled, replaced or timed out
+  std::deque<LaunchRequest> launches;  // filled by Submit, drained by the background thread
   uint64_t next_generation = 0;
   bool stopping = false;
-  std::thread thread;                    // the background thread; joined by ~LocalExecutor
+  std::thread thread;  // the background thread; joined by ~LocalExecutor
 
   int64_t Now() const { return options.clock.NowMs(); }
 
@@ -322,10 +323,9 @@ Result<std::unique_ptr<LocalExecutor>> LocalExecutor::Create(const LocalExecutor
   std::error_code ec;
   std::filesystem::create_directories(options.log_dir, ec);
   if (ec) {
-    return Fail(ec == std::errc::permission_denied ? ErrorCode::kPermissionDenied
-                                                   : ErrorCode::kUnavailable,
-                "could not create the worker log directory " + options.log_dir + ": " +
-                    ec.message());
+    return Fail(
+        ec == std::errc::permission_denied ? ErrorCode::kPermissionDenied : ErrorCode::kUnavailable,
+        "could not create the worker log directory " + options.log_dir + ": " + ec.message());
   }
   return std::unique_ptr<LocalExecutor>(new LocalExecutor(std::make_unique<State>(options)));
 }
@@ -361,9 +361,9 @@ Result<SubmitResult> LocalExecutor::Submit(const ExecSpec& spec) {
     return Fail(ErrorCode::kInvalidArgument,
                 "job " + spec.job_id + " has no worker command and no default is configured");
   }
-  LaunchPlan plan{command, spec.env,
-                  s.options.log_dir + "/" + spec.job_id + "-attempt" +
-                      std::to_string(spec.attempt) + ".log"};
+  LaunchPlan plan{
+      command, spec.env,
+      s.options.log_dir + "/" + spec.job_id + "-attempt" + std::to_string(spec.attempt) + ".log"};
   for (const char* name : kInheritedVariables) {
     const char* value = getenv(name);
     if (value != nullptr && !plan.env.contains(name)) plan.env[name] = value;

@@ -28,7 +28,9 @@ CREATE INDEX records_by_ingestion_job ON records(ingestion_job);
 };
 
 template <typename T>
-std::unexpected<Error> Err(const Result<T>& r) { return std::unexpected(r.error()); }
+std::unexpected<Error> Err(const Result<T>& r) {
+  return std::unexpected(r.error());
+}
 
 Result<int64_t> ParseCursor(std::string_view c) {
   if (c.empty()) return int64_t{0};
@@ -93,7 +95,8 @@ Result<UnseenSummary> EmbeddedFeed::CountUnseen(const FeedFilter& filter, std::s
   if (*u <= *a) return out;
   std::lock_guard lock(mu_);
   std::string clause = TypeClause(filter);
-  auto q = db_->Prepare("SELECT COUNT(*), MIN(seq), MAX(seq) FROM records WHERE seq > ? AND seq <= ?" + clause);
+  auto q = db_->Prepare(
+      "SELECT COUNT(*), MIN(seq), MAX(seq) FROM records WHERE seq > ? AND seq <= ?" + clause);
   if (!q) return Err(q);
   BindRange(**q, *a, *u, filter);
   auto row = (*q)->Step();
@@ -125,8 +128,8 @@ Result<Window> EmbeddedFeed::DescribeWindow(const FeedFilter& filter, std::strin
   std::lock_guard lock(mu_);
   auto q = db_->Prepare(
       "SELECT ingestion_job, COUNT(*), MIN(seq), MIN(landed_at), MAX(landed_at) FROM records "
-      "WHERE seq > ? AND seq <= ?" + TypeClause(filter) +
-      " GROUP BY ingestion_job ORDER BY MIN(seq)");
+      "WHERE seq > ? AND seq <= ?" +
+      TypeClause(filter) + " GROUP BY ingestion_job ORDER BY MIN(seq)");
   if (!q) return Err(q);
   BindRange(**q, *a, *u, filter);
   while (true) {
@@ -152,7 +155,8 @@ Status EmbeddedFeed::Scan(const FeedFilter& filter, std::string_view after, std:
   std::lock_guard lock(mu_);
   auto q = db_->Prepare(
       "SELECT seq, ingestion_job, entity_type, landed_at, payload FROM records "
-      "WHERE seq > ? AND seq <= ?" + TypeClause(filter) + " ORDER BY seq");
+      "WHERE seq > ? AND seq <= ?" +
+      TypeClause(filter) + " ORDER BY seq");
   if (!q) return Err(q);
   BindRange(**q, *a, *u, filter);
   FeedRecord rec;
@@ -207,7 +211,10 @@ Result<std::string> EmbeddedFeed::Append(const std::vector<NewFeedRecord>& recor
     auto q = db_->Prepare(
         "INSERT INTO records (ingestion_job, entity_type, landed_at, payload) VALUES (?, ?, ?, ?)");
     if (!q) return Err(q);
-    (*q)->Bind(1, r.ingestion_job).Bind(2, r.entity_type).Bind(3, r.landed_at_ms).Bind(4, r.payload_json);
+    (*q)->Bind(1, r.ingestion_job)
+        .Bind(2, r.entity_type)
+        .Bind(3, r.landed_at_ms)
+        .Bind(4, r.payload_json);
     if (auto s = (*q)->Run(); !s) return std::unexpected(s.error());
     last = db_->LastInsertRowid();
   }

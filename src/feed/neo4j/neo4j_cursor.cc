@@ -1,7 +1,7 @@
 #include "feed/neo4j/neo4j_cursor.h"
 
-#include <chrono>
 #include <charconv>
+#include <chrono>
 
 #include "feed/neo4j/value_json.h"
 
@@ -36,9 +36,9 @@ Result<FeedPosition> DecodeCursor(std::string_view c) {
     return bad();
   }
   int64_t y, mo, d, h, mi, s, ns;
-  if (!Digits(c, 0, 4, y) || !Digits(c, 5, 2, mo) || !Digits(c, 8, 2, d) ||
-      !Digits(c, 11, 2, h) || !Digits(c, 14, 2, mi) || !Digits(c, 17, 2, s) ||
-      !Digits(c, 20, 9, ns) || h > 23 || mi > 59 || s > 59) {
+  if (!Digits(c, 0, 4, y) || !Digits(c, 5, 2, mo) || !Digits(c, 8, 2, d) || !Digits(c, 11, 2, h) ||
+      !Digits(c, 14, 2, mi) || !Digits(c, 17, 2, s) || !Digits(c, 20, 9, ns) || h > 23 || mi > 59 ||
+      s > 59) {
     return bad();
   }
   std::chrono::year_month_day ymd{std::chrono::year(static_cast<int>(y)),

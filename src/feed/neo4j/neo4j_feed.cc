@@ -60,7 +60,7 @@ Result<std::unique_ptr<Neo4jFeed>> Neo4jFeed::Create(const Neo4jFeedOptions& opt
   }
   bolt::BoltConfig config;
   config.address = *address;
-  config.user = !options.user.empty() ? options.user
+  config.user = !options.user.empty()    ? options.user
                 : !address->user.empty() ? address->user
                                          : std::string("neo4j");
   config.password = !options.password.empty() ? options.password : address->password;
@@ -120,9 +120,9 @@ Status Neo4jFeed::EnsureIndex() {
   auto lease = pool_.Acquire();
   if (!lease) return std::unexpected(lease.error());
   bolt::RunOptions write{options_.database, -1, false};
-  auto created = (*lease)->Run("CREATE RANGE INDEX " + name +
-                                   " IF NOT EXISTS FOR (n:Entity) ON (n.updated_at)",
-                               {}, nullptr, write);
+  auto created = (*lease)->Run(
+      "CREATE RANGE INDEX " + name + " IF NOT EXISTS FOR (n:Entity) ON (n.updated_at)", {}, nullptr,
+      write);
   if (!created) {
     if (created.error().code == ErrorCode::kPermissionDenied) {
       return Fail(ErrorCode::kPermissionDenied,
@@ -130,8 +130,8 @@ Status Neo4jFeed::EnsureIndex() {
                       " may not create the range index on :Entity(updated_at) in database " +
                       options_.database +
                       ", which the feed needs; grant it the CREATE INDEX privilege or have an "
-                      "administrator run: CREATE RANGE INDEX " + name +
-                      " IF NOT EXISTS FOR (n:Entity) ON (n.updated_at).");
+                      "administrator run: CREATE RANGE INDEX " +
+                      name + " IF NOT EXISTS FOR (n:Entity) ON (n.updated_at).");
     }
     return std::unexpected(created.error());
   }
@@ -248,8 +248,8 @@ Result<UnseenSummary> Neo4jFeed::CountUnseen(const FeedFilter& filter, std::stri
   return summary;
 }
 
-Result<std::vector<UnseenSummary>> Neo4jFeed::CountUnseenMany(
-    std::span<const UnseenQuery> queries, std::string_view upto) {
+Result<std::vector<UnseenSummary>> Neo4jFeed::CountUnseenMany(std::span<const UnseenQuery> queries,
+                                                              std::string_view upto) {
   std::vector<UnseenSummary> out(queries.size());
   if (upto.empty()) return out;
   // The distinct watermarks below `upto`, in feed order: window k is (starts[k], starts[k+1]],
@@ -308,8 +308,8 @@ Result<std::vector<UnseenSummary>> Neo4jFeed::CountUnseenMany(
   for (size_t j = 0; j < queries.size(); ++j) {
     const auto& q = queries[j];
     if (!q.after.empty() && q.after >= upto) continue;
-    const size_t k = static_cast<size_t>(
-        std::lower_bound(starts.begin(), starts.end(), q.after) - starts.begin());
+    const size_t k = static_cast<size_t>(std::lower_bound(starts.begin(), starts.end(), q.after) -
+                                         starts.begin());
     const std::set<std::string> types(q.filter.entity_types.begin(), q.filter.entity_types.end());
     Part sum;
     for (const auto& [et, part] : after[k]) {

@@ -45,13 +45,13 @@ struct Neo4jFeedOptions {
   std::string password;  // default: the URI's user info; never logged
   std::string database = "neo4j";
   int64_t settle_lag_ms = 0;
-  int64_t fetch_size = 1000;          // records per PULL in Scan
+  int64_t fetch_size = 1000;  // records per PULL in Scan
   int64_t connect_timeout_ms = 5000;
   int64_t query_timeout_ms = 120000;  // longest wait for the next answer of a query
   int64_t poll_interval_ms = 250;     // WaitForChange's polling of Head
   std::string ca_file;                // extra trusted CA (PEM) for +s schemes
   bool ensure_index = true;
-  const Clock* clock = nullptr;       // default: the system clock; must outlive the feed
+  const Clock* clock = nullptr;  // default: the system clock; must outlive the feed
 };
 
 class Neo4jFeed final : public FeedSource {

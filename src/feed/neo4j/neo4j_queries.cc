@@ -22,14 +22,20 @@ std::string WindowClauses(std::string_view p, bool typed) {
   std::string q = "CALL {\n  " + import + "MATCH (n:Entity) WHERE n.updated_at >= " + w +
                   "lo_dt AND n.updated_at <= " + w + "hi_dt\n" +
                   "  RETURN n, n.updated_at AS t\n"
-                  "  UNION ALL\n  " + import + "MATCH (n:Entity) WHERE n.updated_at >= " + w +
+                  "  UNION ALL\n  " +
+                  import + "MATCH (n:Entity) WHERE n.updated_at >= " + w +
                   "lo_str AND n.updated_at < " + w + "hi_str\n" +
                   "  RETURN n, datetime(n.updated_at) AS t\n"
                   "}\n"
-                  "WITH " + (row ? "w, " : "") +
+                  "WITH " +
+                  (row ? "w, " : "") +
                   "n, t.epochSeconds AS s, t.nanosecond AS ns, elementId(n) AS eid\n"
-                  "WHERE [s, ns, eid] > [" + w + "a_s, " + w + "a_ns, " + w + "a_eid] AND "
-                  "[s, ns, eid] <= [" + w + "b_s, " + w + "b_ns, " + w + "b_eid]\n"
+                  "WHERE [s, ns, eid] > [" +
+                  w + "a_s, " + w + "a_ns, " + w +
+                  "a_eid] AND "
+                  "[s, ns, eid] <= [" +
+                  w + "b_s, " + w + "b_ns, " + w +
+                  "b_eid]\n"
                   "WITH n, s, ns, eid, "
                   "coalesce(n.entity_type, head([l IN labels(n) WHERE l <> 'Entity'])) AS et\n";
   if (typed) q += "WHERE size($types) = 0 OR et IN $types\n";

@@ -120,15 +120,18 @@ json ToJson(const Value& value) {
         } else if constexpr (std::is_same_v<T, bolt::Dict>) {
           return DictJson(x);
         } else if constexpr (std::is_same_v<T, bolt::Node>) {
-          return json{{"elementId", x.element_id}, {"labels", x.labels},
+          return json{{"elementId", x.element_id},
+                      {"labels", x.labels},
                       {"properties", DictJson(x.properties)}};
         } else if constexpr (std::is_same_v<T, bolt::Relationship>) {
-          return json{{"elementId", x.element_id}, {"type", x.type},
+          return json{{"elementId", x.element_id},
+                      {"type", x.type},
                       {"startElementId", x.start_element_id},
                       {"endElementId", x.end_element_id},
                       {"properties", DictJson(x.properties)}};
         } else if constexpr (std::is_same_v<T, bolt::UnboundRelationship>) {
-          return json{{"elementId", x.element_id}, {"type", x.type},
+          return json{{"elementId", x.element_id},
+                      {"type", x.type},
                       {"properties", DictJson(x.properties)}};
         } else if constexpr (std::is_same_v<T, bolt::Path>) {
           json nodes = json::array(), rels = json::array();
@@ -155,8 +158,10 @@ json ToJson(const Value& value) {
 std::string TemporalToIso(const Value& value) {
   if (auto* d = value.Get<bolt::Date>()) return DateText(d->days);
   if (auto* t = value.Get<bolt::LocalTime>()) return TimeText(t->nanoseconds);
-  if (auto* t = value.Get<bolt::Time>()) return TimeText(t->nanoseconds) + OffsetText(t->tz_offset_seconds);
-  if (auto* t = value.Get<bolt::LocalDateTime>()) return LocalDateTimeText(t->seconds, t->nanoseconds);
+  if (auto* t = value.Get<bolt::Time>())
+    return TimeText(t->nanoseconds) + OffsetText(t->tz_offset_seconds);
+  if (auto* t = value.Get<bolt::LocalDateTime>())
+    return LocalDateTimeText(t->seconds, t->nanoseconds);
   if (auto* t = value.Get<bolt::DateTime>()) {
     return LocalDateTimeText(t->seconds + t->tz_offset_seconds, t->nanoseconds) +
            OffsetText(t->tz_offset_seconds);

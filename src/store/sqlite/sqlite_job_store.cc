@@ -73,7 +73,9 @@ CREATE INDEX promotions_by_model ON promotions(model_id, seq);
 };
 
 template <typename T>
-std::unexpected<Error> Err(const Result<T>& r) { return std::unexpected(r.error()); }
+std::unexpected<Error> Err(const Result<T>& r) {
+  return std::unexpected(r.error());
+}
 
 // A finished job whose tracker run does not carry its end yet.
 bool NeedsSync(const Job& job) { return IsTerminal(job.status) && !job.tracking_finalized; }
@@ -128,9 +130,11 @@ class SqliteJobStoreImpl final : public JobStore {
     if (auto active = ActiveJobLocked(input.model_id); !active) {
       return Err(active);
     } else if (*active) {
-      Error e = Fail(ErrorCode::kFailedPrecondition,
-                     "model " + input.model_id + " already has an active job (" + (*active)->id + ")",
-                     "job_active").error();
+      Error e =
+          Fail(ErrorCode::kFailedPrecondition,
+               "model " + input.model_id + " already has an active job (" + (*active)->id + ")",
+               "job_active")
+              .error();
       e.With("jobId", (*active)->id);
       return std::unexpected(e);
     }
@@ -147,8 +151,12 @@ class SqliteJobStoreImpl final : public JobStore {
     auto ins = db_->Prepare(
         "INSERT INTO jobs (id, model_id, status, needs_sync, data) VALUES (?, ?, ?, ?, ?)");
     if (!ins) return Err(ins);
-    (*ins)->Bind(1, job.id).Bind(2, job.model_id).Bind(3, std::string(ToString(job.status)))
-        .Bind(4, NeedsSync(job) ? 1 : 0).Bind(5, EncodeJob(job));
+    (*ins)
+        ->Bind(1, job.id)
+        .Bind(2, job.model_id)
+        .Bind(3, std::string(ToString(job.status)))
+        .Bind(4, NeedsSync(job) ? 1 : 0)
+        .Bind(5, EncodeJob(job));
     if (auto s = (*ins)->Run(); !s) return std::unexpected(s.error());
     job.seq = db_->LastInsertRowid();
     ins->reset();
@@ -161,7 +169,8 @@ class SqliteJobStoreImpl final : public JobStore {
                     std::to_string(job.window.records) + " records)";
     if (auto s = InsertEvent(job.id, first); !s) return std::unexpected(s.error());
     if (idem_key) {
-      auto k = db_->Prepare("INSERT INTO idempotency_keys (key, job_id, created_ms) VALUES (?, ?, ?)");
+      auto k =
+          db_->Prepare("INSERT INTO idempotency_keys (key, job_id, created_ms) VALUES (?, ?, ?)");
       if (!k) return Err(k);
       (*k)->Bind(1, *idem_key).Bind(2, job.id).Bind(3, job.updated_at_ms);
       if (auto s = (*k)->Run(); !s) return std::unexpected(s.error());
@@ -170,7 +179,6 @@ class SqliteJobStoreImpl final : public JobStore {
   }
 
  public:
-
   Result<std::optional<Job>> FindByIdempotencyKey(const std::string& key) override {
     std::lock_guard lock(mu_);
     auto q = db_->Prepare("SELECT job_id FROM idempotency_keys WHERE key = ?");
@@ -218,7 +226,8 @@ class SqliteJobStoreImpl final : public JobStore {
   Result<std::vector<Job>> ListActiveJobs() override {
     std::lock_guard lock(mu_);
     auto q = db_->Prepare(
-        "SELECT seq, data FROM jobs WHERE status IN ('pending', 'scheduled', 'running') ORDER BY seq");
+        "SELECT seq, data FROM jobs WHERE status IN ('pending', 'scheduled', 'running') ORDER BY "
+        "seq");
     if (!q) return Err(q);
     return ReadJobs(**q);
   }
@@ -237,7 +246,8 @@ class SqliteJobStoreImpl final : public JobStore {
 
   Result<std::optional<Job>> LastJob(const std::string& model_id) override {
     std::lock_guard lock(mu_);
-    auto q = db_->Prepare("SELECT seq, data FROM jobs WHERE model_id = ? ORDER BY seq DESC LIMIT 1");
+    auto q =
+        db_->Prepare("SELECT seq, data FROM jobs WHERE model_id = ? ORDER BY seq DESC LIMIT 1");
     if (!q) return Err(q);
     (*q)->Bind(1, model_id);
     auto jobs = ReadJobs(**q);
@@ -272,7 +282,8 @@ class SqliteJobStoreImpl final : public JobStore {
         Error e = Fail(ErrorCode::kFailedPrecondition,
                        "job " + id + " cannot go from " + std::string(ToString(prev)) + " to " +
                            std::string(ToString(next)),
-                       "invalid_transition").error();
+                       "invalid_transition")
+                      .error();
         e.With("from", std::string(ToString(prev)));
         e.With("to", std::string(ToString(next)));
         return std::unexpected(e);
@@ -289,8 +300,11 @@ class SqliteJobStoreImpl final : public JobStore {
     job.seq = current->seq;
     auto up = db_->Prepare("UPDATE jobs SET status = ?, needs_sync = ?, data = ? WHERE id = ?");
     if (!up) return Err(up);
-    (*up)->Bind(1, std::string(ToString(job.status))).Bind(2, NeedsSync(job) ? 1 : 0)
-        .Bind(3, EncodeJob(job)).Bind(4, id);
+    (*up)
+        ->Bind(1, std::string(ToString(job.status)))
+        .Bind(2, NeedsSync(job) ? 1 : 0)
+        .Bind(3, EncodeJob(job))
+        .Bind(4, id);
     if (auto s = (*up)->Run(); !s) return std::unexpected(s.error());
     up->reset();
     if (!update.events.empty()) {
@@ -316,7 +330,6 @@ class SqliteJobStoreImpl final : public JobStore {
   }
 
  public:
-
   Result<std::vector<JobEvent>> ListEvents(const std::string& id, int64_t after_seq) override {
     std::lock_guard lock(mu_);
     if (auto j = GetJobLocked(id); !j) return Err(j);
@@ -346,10 +359,12 @@ class SqliteJobStoreImpl final : public JobStore {
     return std::optional<std::string>((*q)->Text(0));
   }
 
-  Result<std::string> PutSettingIfAbsent(const std::string& key, const std::string& value) override {
+  Result<std::string> PutSettingIfAbsent(const std::string& key,
+                                         const std::string& value) override {
     {
       std::lock_guard lock(mu_);
-      auto q = db_->Prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING");
+      auto q = db_->Prepare(
+          "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING");
       if (!q) return Err(q);
       (*q)->Bind(1, key).Bind(2, value);
       if (auto s = (*q)->Run(); !s) return std::unexpected(s.error());
@@ -413,8 +428,14 @@ class SqliteJobStoreImpl final : public JobStore {
         "INSERT INTO promotions (model_id, version, previous_version, at, source, reason, job_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!ins) return Err(ins);
-    (*ins)->Bind(1, p.model_id).Bind(2, p.version).Bind(3, p.previous_version).Bind(4, p.at_ms)
-        .Bind(5, std::string(ToString(p.source))).Bind(6, p.reason).Bind(7, p.job_id);
+    (*ins)
+        ->Bind(1, p.model_id)
+        .Bind(2, p.version)
+        .Bind(3, p.previous_version)
+        .Bind(4, p.at_ms)
+        .Bind(5, std::string(ToString(p.source)))
+        .Bind(6, p.reason)
+        .Bind(7, p.job_id);
     if (auto s = (*ins)->Run(); !s) return std::unexpected(s.error());
     p.seq = db_->LastInsertRowid();
     if (appended) *appended = true;
@@ -457,7 +478,8 @@ class SqliteJobStoreImpl final : public JobStore {
 
   Result<std::optional<Job>> ActiveJobLocked(const std::string& model_id) {
     auto q = db_->Prepare(
-        "SELECT seq, data FROM jobs WHERE model_id = ? AND status IN ('pending', 'scheduled', 'running')");
+        "SELECT seq, data FROM jobs WHERE model_id = ? AND status IN ('pending', 'scheduled', "
+        "'running')");
     if (!q) return Err(q);
     (*q)->Bind(1, model_id);
     auto jobs = ReadJobs(**q);
@@ -510,9 +532,15 @@ class SqliteJobStoreImpl final : public JobStore {
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!q) return std::unexpected(q.error());
     (*q)->Bind(1, job_id).Bind(2, ev.seq).Bind(3, ev.at_ms);
-    if (ev.status) (*q)->Bind(4, std::string(ToString(*ev.status))); else (*q)->BindNull(4);
+    if (ev.status)
+      (*q)->Bind(4, std::string(ToString(*ev.status)));
+    else
+      (*q)->BindNull(4);
     (*q)->Bind(5, ev.progress).Bind(6, ev.message);
-    if (ev.metrics.empty()) (*q)->BindNull(7); else (*q)->Bind(7, EncodeMetrics(ev.metrics));
+    if (ev.metrics.empty())
+      (*q)->BindNull(7);
+    else
+      (*q)->Bind(7, EncodeMetrics(ev.metrics));
     (*q)->Bind(8, std::string(ToString(ev.source)));
     return (*q)->Run();
   }
@@ -541,10 +569,10 @@ class SqliteJobStoreImpl final : public JobStore {
         ev.metrics = std::move(*m);
       }
       std::string src = s.Text(6);
-      ev.source = src == "worker" ? EventSource::kWorker
+      ev.source = src == "worker"     ? EventSource::kWorker
                   : src == "executor" ? EventSource::kExecutor
-                  : src == "api" ? EventSource::kApi
-                                 : EventSource::kSystem;
+                  : src == "api"      ? EventSource::kApi
+                                      : EventSource::kSystem;
       out.push_back(std::move(ev));
     }
     return out;

@@ -30,9 +30,12 @@ bool HasBadSegment(std::string_view path) {
 
 int RunStatusCode(RunEndStatus status) {
   switch (status) {
-    case RunEndStatus::kFinished: return 3;
-    case RunEndStatus::kFailed: return 4;
-    case RunEndStatus::kKilled: return 5;
+    case RunEndStatus::kFinished:
+      return 3;
+    case RunEndStatus::kFailed:
+      return 4;
+    case RunEndStatus::kKilled:
+      return 5;
   }
   return 3;
 }
@@ -45,21 +48,22 @@ Status ValidateKey(std::string_view key, std::string_view what) {
   if (key.empty()) return bad("is empty");
   if (key.size() > kMaxKeyLength) return bad("is longer than 250 characters");
   for (unsigned char c : key) {
-    if (!(std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == '/' || c == ' ' ||
-          c == ':'))
-      return bad("may only hold alphanumerics, underscores, dashes, periods, spaces, colons "
-                 "and slashes");
+    if (!(std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == '/' || c == ' ' || c == ':'))
+      return bad(
+          "may only hold alphanumerics, underscores, dashes, periods, spaces, colons "
+          "and slashes");
   }
-  if (HasBadSegment(key)) return bad("is not a normalised path (leading, trailing or doubled '/', "
-                                     "or a '.'/'..' segment)");
+  if (HasBadSegment(key))
+    return bad(
+        "is not a normalised path (leading, trailing or doubled '/', "
+        "or a '.'/'..' segment)");
   return {};
 }
 
 Status ValidateArtifactPath(std::string_view path) {
   if (HasBadSegment(path) || path.find('\0') != std::string_view::npos) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "artifact path '" + std::string(path.substr(0, 300)) +
-                    "' must be relative without '.' or '..' segments");
+    return Fail(ErrorCode::kInvalidArgument, "artifact path '" + std::string(path.substr(0, 300)) +
+                                                 "' must be relative without '.' or '..' segments");
   }
   return {};
 }
@@ -77,9 +81,9 @@ Status ValidateAlias(std::string_view alias) {
   bool ok = !alias.empty() && alias.size() <= 255;
   for (unsigned char c : alias) ok = ok && (std::isalnum(c) || c == '_' || c == '-');
   const std::string lower = AsciiLower(alias);
-  bool reserved = lower == "latest" ||
-                  (lower.size() > 1 && lower[0] == 'v' &&
-                   lower.find_first_not_of("0123456789", 1) == std::string::npos);
+  bool reserved =
+      lower == "latest" || (lower.size() > 1 && lower[0] == 'v' &&
+                            lower.find_first_not_of("0123456789", 1) == std::string::npos);
   if (!ok || reserved) {
     return Fail(ErrorCode::kInvalidArgument,
                 "alias '" + std::string(alias) +

@@ -43,8 +43,7 @@ Status EnsureDir(const fs::path& dir) {
   return {};
 }
 
-Status WriteFileAtomic(const fs::path& path, const std::string& content,
-                       const fs::path& temp_dir) {
+Status WriteFileAtomic(const fs::path& path, const std::string& content, const fs::path& temp_dir) {
   if (auto s = EnsureDir(path.parent_path()); !s) return s;
   if (auto s = EnsureDir(temp_dir); !s) return s;
   fs::path temp = temp_dir / (".tmp-" + path.filename().string() + "-" + RandomHex(6));
@@ -53,7 +52,8 @@ Status WriteFileAtomic(const fs::path& path, const std::string& content,
   Status written = WriteAll(fd, content, temp);
   if (written && ::fsync(fd) != 0) written = IoError("sync", temp, errno);
   ::close(fd);
-  if (written && ::rename(temp.c_str(), path.c_str()) != 0) written = IoError("rename", path, errno);
+  if (written && ::rename(temp.c_str(), path.c_str()) != 0)
+    written = IoError("rename", path, errno);
   if (!written) ::unlink(temp.c_str());
   return written;
 }

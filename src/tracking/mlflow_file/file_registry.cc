@@ -121,7 +121,10 @@ Result<ModelVersion> FileTracker::CreateVersion(const std::string& name, const s
   doc.SetInt("last_updated_timestamp", now);
   doc.SetNull("model_id");
   doc.SetString("name", name);
-  if (run_id.empty()) doc.SetNull("run_id"); else doc.SetString("run_id", run_id);
+  if (run_id.empty())
+    doc.SetNull("run_id");
+  else
+    doc.SetString("run_id", run_id);
   doc.SetNull("run_link");
   doc.SetString("source", source);
   doc.SetString("status", "READY");
@@ -133,7 +136,8 @@ Result<ModelVersion> FileTracker::CreateVersion(const std::string& name, const s
   // Build the version in a hidden directory and rename it into place: it appears whole.
   std::string final_name = "version-" + std::to_string(version);
   path staging = dir / ("." + final_name + "-" + mlflow_file::NewRunId());
-  if (auto s = WriteFileAtomic(staging / kMeta, doc.Emit(), staging); !s) return std::unexpected(s.error());
+  if (auto s = WriteFileAtomic(staging / kMeta, doc.Emit(), staging); !s)
+    return std::unexpected(s.error());
   std::error_code ec;
   mlflow_file::fs::rename(staging, dir / final_name, ec);
   if (ec) {
@@ -142,7 +146,8 @@ Result<ModelVersion> FileTracker::CreateVersion(const std::string& name, const s
   }
   (*model)->SetInt("last_updated_timestamp", now);
   (*model)->SetStringMap("aliases", ReadAliases(dir));
-  if (auto s = WriteFileAtomic(dir / kMeta, (*model)->Emit(), dir); !s) return std::unexpected(s.error());
+  if (auto s = WriteFileAtomic(dir / kMeta, (*model)->Emit(), dir); !s)
+    return std::unexpected(s.error());
   return ModelVersion{name, std::to_string(version), run_id, source};
 }
 
@@ -181,8 +186,7 @@ Status FileTracker::SetAlias(const std::string& name, const std::string& alias,
   std::error_code ec;
   if (version.empty() || version.find_first_not_of("0123456789") != std::string::npos ||
       !mlflow_file::fs::exists(dir / ("version-" + version) / kMeta, ec)) {
-    return Fail(ErrorCode::kNotFound,
-                "model '" + name + "' has no version '" + version + "'");
+    return Fail(ErrorCode::kNotFound, "model '" + name + "' has no version '" + version + "'");
   }
   auto current = ReadFileIfExists(dir / "aliases" / alias);
   if (!current) return std::unexpected(current.error());
@@ -216,9 +220,9 @@ Status FileTracker::SetVersionTag(const std::string& name, const std::string& ve
   if (auto s = mlflow_file::ValidateModelName(name); !s) return s;
   if (auto s = mlflow_file::ValidateKey(key, "model version tag"); !s) return s;
   if (value.size() > kMaxRegistryTagValueLength) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "model version tag '" + key + "' is longer than " +
-                    std::to_string(kMaxRegistryTagValueLength) + " characters");
+    return Fail(ErrorCode::kInvalidArgument, "model version tag '" + key + "' is longer than " +
+                                                 std::to_string(kMaxRegistryTagValueLength) +
+                                                 " characters");
   }
   std::lock_guard lock(mu_);
   auto file_lock = LockStoreFiles();

@@ -1,4 +1,3 @@
-#include "tracking/run_fields.h"
 #include "tracking/mlflow_file/file_tracker.h"
 
 #include <cctype>
@@ -6,15 +5,16 @@
 #include "tracking/mlflow_file/file_format.h"
 #include "tracking/mlflow_file/file_io.h"
 #include "tracking/mlflow_file/meta_yaml.h"
+#include "tracking/run_fields.h"
 
 namespace retrain {
 
 using mlflow_file::EnsureDir;
 using mlflow_file::FileLock;
-using mlflow_file::fs::path;
 using mlflow_file::MetaDoc;
 using mlflow_file::ReadFileIfExists;
 using mlflow_file::WriteFileAtomic;
+using mlflow_file::fs::path;
 
 namespace {
 
@@ -25,9 +25,7 @@ constexpr const char* kJobTag = kRunJobTag;
 constexpr const char* kNoteTag = "mlflow.note.content";
 constexpr const char* kRunNameTag = "mlflow.runName";
 
-bool IsReservedExperimentDir(const std::string& name) {
-  return name == kTrash || name == kModels;
-}
+bool IsReservedExperimentDir(const std::string& name) { return name == kTrash || name == kModels; }
 bool IsReservedRunDir(const std::string& name) {
   return name == "tags" || name == "datasets" || name == "traces" || name == "models";
 }
@@ -75,17 +73,17 @@ Result<std::unique_ptr<FileTracker>> FileTracker::Create(FileTrackerOptions opti
                 "the file store root '" + options.root + "' must be an absolute path");
   }
   if (options.experiment_name.empty() || options.experiment_name.size() > 500) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "the experiment name must hold 1 to 500 characters");
+    return Fail(ErrorCode::kInvalidArgument, "the experiment name must hold 1 to 500 characters");
   }
   for (const auto& [key, value] : options.experiment_tags) {
-    if (auto s = mlflow_file::ValidateKey(key, "experiment tag"); !s) return std::unexpected(s.error());
+    if (auto s = mlflow_file::ValidateKey(key, "experiment tag"); !s)
+      return std::unexpected(s.error());
   }
-  if (!options.artifact_location.empty() && options.artifact_location.find("://") == std::string::npos &&
+  if (!options.artifact_location.empty() &&
+      options.artifact_location.find("://") == std::string::npos &&
       options.artifact_location.front() != '/') {
-    return Fail(ErrorCode::kInvalidArgument,
-                "the artifact location '" + options.artifact_location +
-                    "' must be a URI or an absolute path");
+    return Fail(ErrorCode::kInvalidArgument, "the artifact location '" + options.artifact_location +
+                                                 "' must be a URI or an absolute path");
   }
   path root = path(options.root).lexically_normal();
   if (root.has_filename() == false) root = root.parent_path();
@@ -99,8 +97,8 @@ Result<std::unique_ptr<FileTracker>> FileTracker::Create(FileTrackerOptions opti
   auto file_lock = tracker->LockStoreFiles();
   if (!file_lock) return std::unexpected(file_lock.error());
   if (fresh && !mlflow_file::fs::exists(root / "0" / kMeta, ec)) {
-    MetaDoc doc = ExperimentMeta("0", "Default", mlflow_file::FileUriOfPath(root / "0"),
-                                 tracker->NowMs());
+    MetaDoc doc =
+        ExperimentMeta("0", "Default", mlflow_file::FileUriOfPath(root / "0"), tracker->NowMs());
     if (auto s = WriteFileAtomic(root / "0" / kMeta, doc.Emit(), root / "0"); !s)
       return std::unexpected(s.error());
   }
@@ -188,10 +186,10 @@ Result<std::string> FileTracker::CreateExperimentLocked() {
   std::error_code ec;
   do {
     id = mlflow_file::NewExperimentId();
-  } while (mlflow_file::fs::exists(root / id, ec) || mlflow_file::fs::exists(root / kTrash / id, ec));
-  std::string location = options_.artifact_location.empty()
-                             ? mlflow_file::FileUriOfPath(root / id)
-                             : options_.artifact_location;
+  } while (mlflow_file::fs::exists(root / id, ec) ||
+           mlflow_file::fs::exists(root / kTrash / id, ec));
+  std::string location = options_.artifact_location.empty() ? mlflow_file::FileUriOfPath(root / id)
+                                                            : options_.artifact_location;
   MetaDoc doc = ExperimentMeta(id, options_.experiment_name, location, NowMs());
   if (auto s = WriteFileAtomic(root / id / kMeta, doc.Emit(), root / id); !s)
     return std::unexpected(s.error());
@@ -321,8 +319,8 @@ Result<std::string> FileTracker::RunArtifactUri(const std::string& run_id) {
 }
 
 Status FileTracker::LogMetrics(const std::string& run_id,
-                               const std::map<std::string, double>& metrics,
-                               int64_t timestamp_ms, int64_t step) {
+                               const std::map<std::string, double>& metrics, int64_t timestamp_ms,
+                               int64_t step) {
   for (const auto& [key, value] : metrics) {
     if (auto s = mlflow_file::ValidateKey(key, "metric"); !s) return s;
   }
@@ -431,7 +429,8 @@ Status FileTracker::LogArtifact(const RunRef& run, const std::string& relative_p
 
 Result<std::string> FileTracker::ReadArtifact(const std::string& run_id,
                                               const std::string& relative_path) {
-  if (auto s = mlflow_file::ValidateArtifactPath(relative_path); !s) return std::unexpected(s.error());
+  if (auto s = mlflow_file::ValidateArtifactPath(relative_path); !s)
+    return std::unexpected(s.error());
   std::string uri;
   {
     std::lock_guard lock(mu_);
@@ -447,8 +446,7 @@ Result<std::string> FileTracker::ReadArtifact(const std::string& run_id,
   auto content = ReadFileIfExists(*root / relative_path);
   if (!content) return std::unexpected(content.error());
   if (!*content) {
-    return Fail(ErrorCode::kNotFound,
-                "run " + run_id + " has no artifact '" + relative_path + "'");
+    return Fail(ErrorCode::kNotFound, "run " + run_id + " has no artifact '" + relative_path + "'");
   }
   return std::move(**content);
 }

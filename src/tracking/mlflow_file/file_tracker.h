@@ -94,7 +94,6 @@ class FileTracker final : public Tracker, public ArtifactReader, public ModelReg
   FileTracker(PrivateTag, FileTrackerOptions options, const Clock* clock);
 
  private:
-
   struct RunLocation {
     std::string experiment_id;
     std::string dir;  // absolute run directory
@@ -118,9 +117,9 @@ class FileTracker final : public Tracker, public ArtifactReader, public ModelReg
   const FileTrackerOptions options_;
   std::unique_ptr<Clock> owned_clock_;
   const Clock* clock_;
-  std::mutex mu_;  // guards everything below and serialises writers in this process
-  std::string experiment_id_;                      // cached after EnsureExperiment
-  std::map<std::string, RunLocation> run_cache_;   // run id -> where it lives
+  std::mutex mu_;              // guards everything below and serialises writers in this process
+  std::string experiment_id_;  // cached after EnsureExperiment
+  std::map<std::string, RunLocation> run_cache_;  // run id -> where it lives
 };
 
 }  // namespace retrain

@@ -1,10 +1,11 @@
 #include "tracking/mlflow_file/meta_yaml.h"
-#include "core/strings.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
 #include <charconv>
+
+#include "core/strings.h"
 
 namespace retrain::mlflow_file {
 
@@ -69,11 +70,21 @@ std::string DoubleQuoted(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           out += "\\x";
@@ -141,9 +152,7 @@ Result<MetaDoc> MetaDoc::Parse(const std::string& text) {
 
 void MetaDoc::SetNull(const std::string& key) { values_[key] = Value{}; }
 
-void MetaDoc::SetInt(const std::string& key, int64_t value) {
-  SetRaw(key, std::to_string(value));
-}
+void MetaDoc::SetInt(const std::string& key, int64_t value) { SetRaw(key, std::to_string(value)); }
 
 void MetaDoc::SetString(const std::string& key, std::string_view value) {
   Value v;
@@ -190,15 +199,22 @@ std::string MetaDoc::Emit() const {
   for (const auto& [key, v] : values_) {
     out += key;
     switch (v.kind) {
-      case Value::Kind::kNull: out += ": null\n"; break;
-      case Value::Kind::kRaw: out += ": " + v.text + "\n"; break;
-      case Value::Kind::kString: out += ": " + YamlScalar(v.text) + "\n"; break;
+      case Value::Kind::kNull:
+        out += ": null\n";
+        break;
+      case Value::Kind::kRaw:
+        out += ": " + v.text + "\n";
+        break;
+      case Value::Kind::kString:
+        out += ": " + YamlScalar(v.text) + "\n";
+        break;
       case Value::Kind::kMap:
         if (v.map.empty()) {
           out += ": {}\n";
         } else {
           out += ":\n";
-          for (const auto& [k, val] : v.map) out += "  " + YamlScalar(k) + ": " + YamlScalar(val) + "\n";
+          for (const auto& [k, val] : v.map)
+            out += "  " + YamlScalar(k) + ": " + YamlScalar(val) + "\n";
         }
         break;
     }

@@ -96,7 +96,8 @@ std::string ProxyArtifactUrl(const RestTracker::Impl& client, const std::string&
     std::string host = rest.substr(2, slash == std::string::npos ? std::string::npos : slash - 2);
     rest = slash == std::string::npos ? "" : rest.substr(slash);
     if (!host.empty()) {
-      std::string scheme = client.options().tracking_uri.starts_with("https://") ? "https://" : "http://";
+      std::string scheme =
+          client.options().tracking_uri.starts_with("https://") ? "https://" : "http://";
       origin = scheme + host;
     }
   }
@@ -117,7 +118,8 @@ Status WriteRunArtifact(RestTracker::Impl& client, const std::string& artifact_u
     req.headers.emplace_back("Content-Type", "application/octet-stream");
     req.body = content;
     req.timeout_ms = client.options().artifact_timeout_ms;
-    auto r = client.Send(std::move(req), "PUT artifact " + relative_path, RestTracker::Impl::Retry::kYes);
+    auto r = client.Send(std::move(req), "PUT artifact " + relative_path,
+                         RestTracker::Impl::Retry::kYes);
     if (!r) return std::unexpected(r.error());
     return {};
   }
@@ -138,7 +140,8 @@ Result<std::string> ReadRunArtifact(RestTracker::Impl& client, const std::string
   if (auto root = LocalPath(artifact_uri)) {
     std::ifstream in(*root / relative_path, std::ios::binary);
     if (!in) {
-      return Fail(ErrorCode::kNotFound, "run " + run_id + " has no artifact '" + relative_path + "'");
+      return Fail(ErrorCode::kNotFound,
+                  "run " + run_id + " has no artifact '" + relative_path + "'");
     }
     std::ostringstream out;
     out << in.rdbuf();
@@ -148,14 +151,16 @@ Result<std::string> ReadRunArtifact(RestTracker::Impl& client, const std::string
   req.method = "GET";
   req.url = ProxyArtifactUrl(client, artifact_uri, relative_path);
   if (req.url.empty()) {
-    req.url = client.Url("/get-artifact?run_id=" + PercentEncode(run_id) + "&path=" +
-                         PercentEncode(relative_path));
+    req.url = client.Url("/get-artifact?run_id=" + PercentEncode(run_id) +
+                         "&path=" + PercentEncode(relative_path));
   }
   req.timeout_ms = client.options().artifact_timeout_ms;
-  auto r = client.Send(std::move(req), "GET artifact " + relative_path, RestTracker::Impl::Retry::kYes);
+  auto r =
+      client.Send(std::move(req), "GET artifact " + relative_path, RestTracker::Impl::Retry::kYes);
   if (!r) {
     if (r.error().code == ErrorCode::kNotFound) {
-      return Fail(ErrorCode::kNotFound, "run " + run_id + " has no artifact '" + relative_path + "'");
+      return Fail(ErrorCode::kNotFound,
+                  "run " + run_id + " has no artifact '" + relative_path + "'");
     }
     return std::unexpected(r.error());
   }

@@ -1,6 +1,6 @@
 #include "tracking/mlflow_rest/rest_client.h"
-#include "core/strings.h"
 
+#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -8,7 +8,7 @@
 #include <cmath>
 #include <thread>
 
-#include <openssl/evp.h>
+#include "core/strings.h"
 
 namespace retrain {
 
@@ -40,8 +40,7 @@ bool IsRetryableStatus(int status) { return status == 429 || status >= 500; }
 
 int64_t RetryAfterMs(const HttpResponse& response) {
   std::string v = response.Header("retry-after");
-  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 6)
-    return 0;
+  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 6) return 0;
   return std::stoll(v) * 1000;
 }
 
@@ -57,14 +56,22 @@ Error ErrorForResponse(const std::string& what, const HttpResponse& response) {
   }
   int s = response.status;
   ErrorCode code = ErrorCode::kInvalidArgument;
-  if (s == 401) code = ErrorCode::kUnauthenticated;
-  else if (s == 403) code = ErrorCode::kPermissionDenied;
-  else if (s == 404) code = ErrorCode::kNotFound;
-  else if (s == 409) code = mlflow_code == "ALREADY_EXISTS" ? ErrorCode::kAlreadyExists : ErrorCode::kAborted;
-  else if (s == 413) code = ErrorCode::kPayloadTooLarge;
-  else if (s == 429) code = ErrorCode::kResourceExhausted;
-  else if (s >= 500) code = ErrorCode::kUnavailable;
-  else if (s >= 300 && s < 400) code = ErrorCode::kInvalidArgument;
+  if (s == 401)
+    code = ErrorCode::kUnauthenticated;
+  else if (s == 403)
+    code = ErrorCode::kPermissionDenied;
+  else if (s == 404)
+    code = ErrorCode::kNotFound;
+  else if (s == 409)
+    code = mlflow_code == "ALREADY_EXISTS" ? ErrorCode::kAlreadyExists : ErrorCode::kAborted;
+  else if (s == 413)
+    code = ErrorCode::kPayloadTooLarge;
+  else if (s == 429)
+    code = ErrorCode::kResourceExhausted;
+  else if (s >= 500)
+    code = ErrorCode::kUnavailable;
+  else if (s >= 300 && s < 400)
+    code = ErrorCode::kInvalidArgument;
   if (mlflow_code == "RESOURCE_ALREADY_EXISTS") code = ErrorCode::kAlreadyExists;
 
   std::string message = "MLflow " + what + " failed with HTTP " + std::to_string(s);
@@ -179,7 +186,8 @@ Result<HttpResponse> RestTracker::Impl::Send(HttpRequest request, const std::str
       retry_after = RetryAfterMs(*response);
     }
     if (attempt >= attempts) {
-      if (attempts > 1) error.message += " (gave up after " + std::to_string(attempts) + " attempts)";
+      if (attempts > 1)
+        error.message += " (gave up after " + std::to_string(attempts) + " attempts)";
       return std::unexpected(error);
     }
     int64_t wait = BackoffMs(attempt, retry_after);
@@ -202,11 +210,12 @@ Result<nlohmann::json> RestTracker::Impl::Get(const std::string& endpoint, const
   auto response = Send(std::move(req), "GET " + endpoint, retry);
   if (!response) return std::unexpected(response.error());
   try {
-    return response->body.empty() ? nlohmann::json::object() : nlohmann::json::parse(response->body);
+    return response->body.empty() ? nlohmann::json::object()
+                                  : nlohmann::json::parse(response->body);
   } catch (const nlohmann::json::exception&) {
     return Fail(ErrorCode::kUnavailable,
-                "MLflow GET " + endpoint + " answered with a body that is not JSON: " +
-                    Excerpt(response->body));
+                "MLflow GET " + endpoint +
+                    " answered with a body that is not JSON: " + Excerpt(response->body));
   }
 }
 
@@ -222,11 +231,12 @@ Result<nlohmann::json> RestTracker::Impl::Post(const std::string& endpoint,
   auto response = Send(std::move(req), method + " " + endpoint, retry);
   if (!response) return std::unexpected(response.error());
   try {
-    return response->body.empty() ? nlohmann::json::object() : nlohmann::json::parse(response->body);
+    return response->body.empty() ? nlohmann::json::object()
+                                  : nlohmann::json::parse(response->body);
   } catch (const nlohmann::json::exception&) {
     return Fail(ErrorCode::kUnavailable,
-                "MLflow " + method + " " + endpoint + " answered with a body that is not JSON: " +
-                    Excerpt(response->body));
+                "MLflow " + method + " " + endpoint +
+                    " answered with a body that is not JSON: " + Excerpt(response->body));
   }
 }
 

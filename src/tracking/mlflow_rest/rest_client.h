@@ -2,9 +2,8 @@
 // Internal to the REST adapter: request building, authentication, retries with backoff, error
 // mapping and JSON for MLflow's REST API. Thread-safe.
 
-#include <nlohmann/json.hpp>
-
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <utility>
@@ -28,8 +27,8 @@ class RestTracker::Impl {
   [[nodiscard]] Result<nlohmann::json> Get(const std::string& endpoint, const Query& query,
                                            Retry retry = Retry::kYes);
   // POST (or another method with a JSON body) /api/2.0/mlflow/<endpoint>.
-  [[nodiscard]] Result<nlohmann::json> Post(const std::string& endpoint,
-                                            const nlohmann::json& body, Retry retry = Retry::kYes,
+  [[nodiscard]] Result<nlohmann::json> Post(const std::string& endpoint, const nlohmann::json& body,
+                                            Retry retry = Retry::kYes,
                                             const std::string& method = "POST");
   // Any request (artifacts); the response on 2xx.
   [[nodiscard]] Result<HttpResponse> Send(HttpRequest request, const std::string& what,

@@ -45,13 +45,15 @@ Result<ModelVersion> RestTracker::CreateVersion(const std::string& name, const s
     auto found = impl_->Get("model-versions/search", {{"filter", filter}, {"max_results", "1000"}});
     if (!found) return std::unexpected(found.error());
     for (const auto& v : found->value("model_versions", json::array())) {
-      if (JsonString(v, "source") == source && JsonString(v, "run_id") == run_id) return VersionOf(v);
+      if (JsonString(v, "source") == source && JsonString(v, "run_id") == run_id)
+        return VersionOf(v);
     }
     json body = {{"name", name}, {"source", source}};
     if (!run_id.empty()) body["run_id"] = run_id;
     auto created = impl_->Post("model-versions/create", body, Retry::kNo);
     if (created) return VersionOf((*created)["model_version"]);
-    if (!IsRetryable(created.error().code) || round >= rounds) return std::unexpected(created.error());
+    if (!IsRetryable(created.error().code) || round >= rounds)
+      return std::unexpected(created.error());
     impl_->Backoff(round);
   }
 }

@@ -1,11 +1,11 @@
-#include "tracking/run_fields.h"
 #include "tracking/mlflow_rest/rest_tracker.h"
 
 #include <cstdlib>
 
+#include "core/strings.h"
 #include "tracking/mlflow_rest/rest_artifacts.h"
 #include "tracking/mlflow_rest/rest_client.h"
-#include "core/strings.h"
+#include "tracking/run_fields.h"
 
 namespace retrain {
 
@@ -36,9 +36,12 @@ json KeyValueList(const std::map<std::string, std::string>& m, size_t max_value)
 
 const char* StatusName(RunEndStatus status) {
   switch (status) {
-    case RunEndStatus::kFinished: return "FINISHED";
-    case RunEndStatus::kFailed: return "FAILED";
-    case RunEndStatus::kKilled: return "KILLED";
+    case RunEndStatus::kFinished:
+      return "FINISHED";
+    case RunEndStatus::kFailed:
+      return "FAILED";
+    case RunEndStatus::kKilled:
+      return "KILLED";
   }
   return "FINISHED";
 }
@@ -61,7 +64,8 @@ std::optional<std::string> Env(const EnvLookup& env, const char* name) {
 Result<std::unique_ptr<RestTracker>> RestTracker::Create(RestTrackerOptions options,
                                                          RestDependencies deps) {
   const std::string& uri = options.tracking_uri;
-  if (!(uri.starts_with("http://") || uri.starts_with("https://")) || uri.find("://") + 3 >= uri.size()) {
+  if (!(uri.starts_with("http://") || uri.starts_with("https://")) ||
+      uri.find("://") + 3 >= uri.size()) {
     return Fail(ErrorCode::kInvalidArgument,
                 "the MLflow tracking URI '" + uri + "' must start with http:// or https://");
   }
@@ -113,7 +117,8 @@ Result<std::string> RestTracker::EnsureExperiment() {
     if (found) {
       const json& exp = (*found)["experiment"];
       std::string id = JsonString(exp, "experiment_id");
-      if (id.empty()) return Fail(ErrorCode::kInternal, "MLflow returned an experiment without an id");
+      if (id.empty())
+        return Fail(ErrorCode::kInternal, "MLflow returned an experiment without an id");
       if (JsonString(exp, "lifecycle_stage") == "deleted") {
         auto restored = impl_->Post("experiments/restore", {{"experiment_id", id}});
         if (!restored) return std::unexpected(restored.error());
@@ -173,7 +178,8 @@ Result<RunRef> RestTracker::EnsureRun(const Job& job) {
       run = (*created)["run"];
       break;
     }
-    if (!IsRetryable(created.error().code) || round >= rounds) return std::unexpected(created.error());
+    if (!IsRetryable(created.error().code) || round >= rounds)
+      return std::unexpected(created.error());
     impl_->Backoff(round);
   }
   RunRef ref = RefOf(*run);
@@ -231,8 +237,10 @@ Status RestTracker::LogMetrics(const std::string& run_id,
         } while (!present && !token.empty());
       }
       if (!present) {
-        points.push_back({{"key", key}, {"value", JsonDouble(value)},
-                          {"timestamp", timestamp_ms}, {"step", step}});
+        points.push_back({{"key", key},
+                          {"value", JsonDouble(value)},
+                          {"timestamp", timestamp_ms},
+                          {"step", step}});
       }
     }
     Status sent;
@@ -251,8 +259,8 @@ Status RestTracker::LogMetrics(const std::string& run_id,
 
 Status RestTracker::SetTag(const std::string& run_id, const std::string& key,
                            const std::string& value) {
-  auto r = impl_->Post("runs/set-tag",
-                       {{"run_id", run_id}, {"key", key}, {"value", Truncate(value, kMaxTagValue)}});
+  auto r = impl_->Post(
+      "runs/set-tag", {{"run_id", run_id}, {"key", key}, {"value", Truncate(value, kMaxTagValue)}});
   if (!r) return std::unexpected(r.error());
   return {};
 }
@@ -293,8 +301,9 @@ Status RestTracker::EndRun(const std::string& run_id, RunEndStatus status, int64
   if (!run) return std::unexpected(run.error());
   const json& info = (*run)["run"]["info"];
   if (JsonString(info, "status") == StatusName(status) && info.contains("end_time")) return {};
-  auto r = impl_->Post("runs/update",
-                       {{"run_id", run_id}, {"status", StatusName(status)}, {"end_time", end_time_ms}});
+  auto r =
+      impl_->Post("runs/update",
+                  {{"run_id", run_id}, {"status", StatusName(status)}, {"end_time", end_time_ms}});
   if (!r) return std::unexpected(r.error());
   return {};
 }

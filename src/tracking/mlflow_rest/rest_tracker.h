@@ -39,7 +39,7 @@
 namespace retrain {
 
 struct RetryPolicy {
-  int max_attempts = 6;             // including the first
+  int max_attempts = 6;  // including the first
   int64_t initial_backoff_ms = 250;
   int64_t max_backoff_ms = 8'000;
   double multiplier = 2.0;
@@ -57,7 +57,7 @@ struct RestTrackerOptions {
   int64_t timeout_ms = 30'000;            // every API call
   int64_t artifact_timeout_ms = 300'000;  // artifact upload/download
   RetryPolicy retry;
-  uint64_t jitter_seed = 0;               // 0 = seeded from a random device
+  uint64_t jitter_seed = 0;  // 0 = seeded from a random device
 };
 
 // Sends one HTTP request (tests substitute a fake; the default is an HttpClient).

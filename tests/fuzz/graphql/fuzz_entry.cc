@@ -36,21 +36,25 @@ const Schema& FuzzSchema() {
   static const std::unique_ptr<Schema> schema = [] {
     auto s = Schema::FromSdl(retrain::kContractSdl);
     auto job = [](const Value&, const Value&, Context&) -> FieldResult { return Job(); };
-    auto list = [](const Value&, const Value&, Context&) -> FieldResult { return Value(Value::List{Job()}); };
+    auto list = [](const Value&, const Value&, Context&) -> FieldResult {
+      return Value(Value::List{Job()});
+    };
     (void)(*s)->SetResolver("Query.mlRetrainingJob", job);
     (void)(*s)->SetResolver("Query.mlRetrainingJobs", list);
     (void)(*s)->SetResolver("Mutation.triggerMLRetraining", job);
     (void)(*s)->SetResolver("Mutation.cancelMLRetraining", job);
-    (void)(*s)->SetResolver("Query.mlModels", [](const Value&, const Value&, Context&) -> FieldResult {
-      Value m = Value::EmptyObject();
-      m.Set("id", "m");
-      m.Set("minRecords", 1);
-      m.Set("unseenRecords", 2);
-      return Value(Value::List{m});
-    });
-    (void)(*s)->SetBatchResolver("MLModel.jobs", [](std::span<const Value> parents, const Value&, Context&) {
-      return std::vector<FieldResult>(parents.size(), FieldResult(Value(Value::List{Job()})));
-    });
+    (void)(*s)->SetResolver("Query.mlModels",
+                            [](const Value&, const Value&, Context&) -> FieldResult {
+                              Value m = Value::EmptyObject();
+                              m.Set("id", "m");
+                              m.Set("minRecords", 1);
+                              m.Set("unseenRecords", 2);
+                              return Value(Value::List{m});
+                            });
+    (void)(*s)->SetBatchResolver(
+        "MLModel.jobs", [](std::span<const Value> parents, const Value&, Context&) {
+          return std::vector<FieldResult>(parents.size(), FieldResult(Value(Value::List{Job()})));
+        });
     return std::move(*s);
   }();
   return *schema;

@@ -13,17 +13,29 @@ namespace {
 
 std::vector<std::string> Seeds() {
   std::vector<Value> values = {
-      Value(), Value(true), Value(int64_t{-129}), Value(int64_t{1} << 40), Value(1.5),
-      Value("Größe"), Value(Bytes{{1, 2, 3}}),
+      Value(),
+      Value(true),
+      Value(int64_t{-129}),
+      Value(int64_t{1} << 40),
+      Value(1.5),
+      Value("Größe"),
+      Value(Bytes{{1, 2, 3}}),
       Value(List{int64_t{1}, "two", List{3.0}}),
       Value(Dict{{"a", Dict{{"b", List{}}}}}),
       Value(Node{1, {"Entity"}, {{"x", int64_t{1}}}, "4:x:1"}),
       Value(Relationship{1, 2, 3, "R", {}, "5:x:1", "4:x:2", "4:x:3"}),
       Value(Path{{Node{1, {}, {}, "a"}, Node{2, {}, {}, "b"}},
-                 {UnboundRelationship{3, "R", {}, "c"}}, {1, 1}}),
-      Value(Date{1}), Value(Time{1, 2}), Value(LocalTime{3}), Value(DateTime{1, 2, 3}),
-      Value(DateTimeZoneId{1, 2, "Europe/Paris"}), Value(LocalDateTime{1, 2}),
-      Value(Duration{1, 2, 3, 4}), Value(Point2D{1, 2, 3}), Value(Point3D{1, 2, 3, 4}),
+                 {UnboundRelationship{3, "R", {}, "c"}},
+                 {1, 1}}),
+      Value(Date{1}),
+      Value(Time{1, 2}),
+      Value(LocalTime{3}),
+      Value(DateTime{1, 2, 3}),
+      Value(DateTimeZoneId{1, 2, "Europe/Paris"}),
+      Value(LocalDateTime{1, 2}),
+      Value(Duration{1, 2, 3, 4}),
+      Value(Point2D{1, 2, 3}),
+      Value(Point3D{1, 2, 3, 4}),
   };
   std::vector<std::string> out;
   for (const auto& v : values) out.push_back(Encode(v));
@@ -71,8 +83,9 @@ TEST(PackStreamFuzz, MutatedValidValues) {
 }
 
 TEST(PackStreamFuzz, HugeDeclaredSizesDoNotAllocate) {
-  for (std::string bytes : {std::string("\xD6\xFF\xFF\xFF\xFF", 5), std::string("\xDA\xFF\xFF\xFF\xFF", 5),
-                            std::string("\xD2\xFF\xFF\xFF\xFF", 5), std::string("\xCE\xFF\xFF\xFF\xFF", 5)}) {
+  for (std::string bytes :
+       {std::string("\xD6\xFF\xFF\xFF\xFF", 5), std::string("\xDA\xFF\xFF\xFF\xFF", 5),
+        std::string("\xD2\xFF\xFF\xFF\xFF", 5), std::string("\xCE\xFF\xFF\xFF\xFF", 5)}) {
     auto v = DecodeOne({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
     EXPECT_FALSE(v.has_value());
   }

@@ -3,8 +3,8 @@
 #include <string_view>
 
 #include "api/cursor.h"
-#include "orchestrator/cron.h"
 #include "core/time.h"
+#include "orchestrator/cron.h"
 
 namespace retrain::fuzz {
 

@@ -56,8 +56,10 @@ TEST(TextFuzz, PastFindings) {
 
 TEST(TextFuzz, MutatedSeeds) {
   std::mt19937_64 rng(20261126);
-  static const std::string kPieces[] = {"9", "0", "-", "+", ":", ".", "*", "/", ",", " ", "T",
-                                        "Z", "ms", "h", "99999999999999999999", "\xff"};
+  static const std::string kPieces[] = {"9",   "0", "-",  "+", ":",
+                                        ".",   "*", "/",  ",", " ",
+                                        "T",   "Z", "ms", "h", "99999999999999999999",
+                                        "\xff"};
   for (int i = 0; i < 100000; ++i) {
     std::string s = Seeds()[rng() % Seeds().size()];
     for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0; --edits) {

@@ -10,9 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
-#include <nlohmann/json.hpp>
 
 #include "core/ids.h"
 #include "exec/kubernetes/job_manifest.h"
@@ -92,7 +92,8 @@ TEST(DeployManifests, PassServerSideDryRun) {
         << kind << " " << o["metadata"]["name"] << ": HTTP " << r->status << " " << r->body;
     EXPECT_EQ(r->Header("warning"), "") << kind << " " << o["metadata"]["name"];
   }
-  for (const char* k : {"Deployment", "Service", "ServiceAccount", "Role", "RoleBinding", "ConfigMap"})
+  for (const char* k :
+       {"Deployment", "Service", "ServiceAccount", "Role", "RoleBinding", "ConfigMap"})
     EXPECT_TRUE(kinds.contains(k)) << "deploy/kubernetes has no " << k;
 }
 
@@ -103,8 +104,9 @@ TEST(DeployManifests, WorkerJobsMeetTheRestrictedPodSecurityProfile) {
              {"kind", "Namespace"},
              {"metadata",
               {{"name", "it-restricted"},
-               {"labels", {{"pod-security.kubernetes.io/enforce", "restricted"},
-                           {"pod-security.kubernetes.io/warn", "restricted"}}}}}};
+               {"labels",
+                {{"pod-security.kubernetes.io/enforce", "restricted"},
+                 {"pod-security.kubernetes.io/warn", "restricted"}}}}}};
   auto created = admin->CreateObject(*ResourceFor("v1", "Namespace"), "", ns);
   if (!created) {
     ASSERT_EQ(created.error().code, ErrorCode::kAlreadyExists);
@@ -122,8 +124,8 @@ TEST(DeployManifests, WorkerJobsMeetTheRestrictedPodSecurityProfile) {
   options.service_account = "retrain-worker";
   auto job = BuildJobManifest(spec, JobNameFor(model.id, spec.job_id), options);
   ASSERT_TRUE(job.has_value());
-  auto r = admin->Raw("POST", KubePath(kJobsResource, "it-restricted") + "?dryRun=All",
-                      job->dump(), "application/json");
+  auto r = admin->Raw("POST", KubePath(kJobsResource, "it-restricted") + "?dryRun=All", job->dump(),
+                      "application/json");
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(r->status, 201) << r->body;
   EXPECT_EQ(r->Header("warning"), "") << "PodSecurity restricted warns about the worker Job";

@@ -77,19 +77,25 @@ class ExecutorIT : public ::testing::Test {
                 {"active", 0},
                 {"succeeded", 1},
                 {"conditions",
-                 {{{"type", "SuccessCriteriaMet"}, {"status", "True"},
-                   {"reason", "CompletionsReached"}, {"message", "test"}},
-                  {{"type", "Complete"}, {"status", "True"}, {"reason", "CompletionsReached"},
+                 {{{"type", "SuccessCriteriaMet"},
+                   {"status", "True"},
+                   {"reason", "CompletionsReached"},
+                   {"message", "test"}},
+                  {{"type", "Complete"},
+                   {"status", "True"},
+                   {"reason", "CompletionsReached"},
                    {"message", "test"}}}}};
     } else {
-      status = {{"startTime", "2026-01-01T00:00:00Z"},
-                {"active", 0},
-                {"failed", 1},
-                {"conditions",
-                 {{{"type", "FailureTarget"}, {"status", "True"}, {"reason", reason},
-                   {"message", message}},
-                  {{"type", "Failed"}, {"status", "True"}, {"reason", reason},
-                   {"message", message}}}}};
+      status = {
+          {"startTime", "2026-01-01T00:00:00Z"},
+          {"active", 0},
+          {"failed", 1},
+          {"conditions",
+           {{{"type", "FailureTarget"},
+             {"status", "True"},
+             {"reason", reason},
+             {"message", message}},
+            {{"type", "Failed"}, {"status", "True"}, {"reason", reason}, {"message", message}}}}};
     }
     auto r = admin_->PatchObject(kJobsResource, ns_->name(), name, json{{"status", status}},
                                  "application/merge-patch+json", "status");
@@ -102,14 +108,15 @@ class ExecutorIT : public ::testing::Test {
                  {"kind", "Role"},
                  {"metadata", {{"name", name}}},
                  {"rules", rules}};
-    json binding = {{"apiVersion", "rbac.authorization.k8s.io/v1"},
-                    {"kind", "RoleBinding"},
-                    {"metadata", {{"name", name}}},
-                    {"roleRef",
-                     {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "Role"}, {"name", name}}},
-                    {"subjects",
-                     {{{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "User"},
-                       {"name", "retrain-restricted"}}}}};
+    json binding = {
+        {"apiVersion", "rbac.authorization.k8s.io/v1"},
+        {"kind", "RoleBinding"},
+        {"metadata", {{"name", name}}},
+        {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "Role"}, {"name", name}}},
+        {"subjects",
+         {{{"apiGroup", "rbac.authorization.k8s.io"},
+           {"kind", "User"},
+           {"name", "retrain-restricted"}}}}};
     auto r = admin_->CreateObject(kRoles, ns_->name(), role);
     ASSERT_TRUE(r.has_value()) << r.error().message;
     r = admin_->CreateObject(kRoleBindings, ns_->name(), binding);
@@ -120,16 +127,18 @@ class ExecutorIT : public ::testing::Test {
   // reach the authorizer; null when it never starts.
   std::unique_ptr<KubernetesExecutor> NewRestrictedExecutor() {
     std::unique_ptr<KubernetesExecutor> exec;
-    WaitFor([&] {
-      KubernetesExecutorOptions o;
-      o.kubeconfig_path = RestrictedKubeconfig();
-      o.namespace_ = ns_->name();
-      o.watch_timeout_s = 1;
-      o.watch_retry_ms = 200;
-      auto e = KubernetesExecutor::Create(o);
-      if (e) exec = std::move(*e);
-      return exec != nullptr;
-    }, 5'000);
+    WaitFor(
+        [&] {
+          KubernetesExecutorOptions o;
+          o.kubeconfig_path = RestrictedKubeconfig();
+          o.namespace_ = ns_->name();
+          o.watch_timeout_s = 1;
+          o.watch_retry_ms = 200;
+          auto e = KubernetesExecutor::Create(o);
+          if (e) exec = std::move(*e);
+          return exec != nullptr;
+        },
+        5'000);
     return exec;
   }
 

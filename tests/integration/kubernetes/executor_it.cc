@@ -82,7 +82,8 @@ TEST_F(ExecutorIT, FailedConditionCarriesReasonAndMessage) {
   auto exec = NewExecutor();
   std::string id = NewJobId();
   ASSERT_TRUE(exec->Submit(Spec(id)).has_value());
-  PatchStatus(Name(id), false, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+  PatchStatus(Name(id), false, "BackoffLimitExceeded",
+              "Job has reached the specified backoff limit");
   ASSERT_TRUE(WaitFor([&] { return PhaseOf(*exec, id) == ExecPhase::kFailed; }));
   auto o = exec->Observe(id);
   EXPECT_EQ(o->message, "Kubernetes Job " + Name(id) +
@@ -157,7 +158,8 @@ TEST_F(ExecutorIT, ForeignJobWithOurNameIsAClearError) {
   auto r = exec->Submit(Spec(id));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
-  EXPECT_NE(r.error().message.find("not managed by retrain"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("not managed by retrain"), std::string::npos)
+      << r.error().message;
 }
 
 TEST_F(ExecutorIT, ShortNameCollisionUsesTheWholeJobId) {
@@ -195,7 +197,9 @@ TEST_F(ExecutorIT, ExpiredWatchRelistsAndKeepsObserving) {
   int64_t errors = exec->Stats().watch_errors;
   // Advance etcd past the executor's resourceVersion and compact: its next watch gets 410.
   for (int i = 0; i < 3; ++i) {
-    json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "bump-" + std::to_string(i)}}}};
+    json cm = {{"apiVersion", "v1"},
+               {"kind", "ConfigMap"},
+               {"metadata", {{"name", "bump-" + std::to_string(i)}}}};
     ASSERT_TRUE(admin_->CreateObject(kConfigMaps, ns_->name(), cm).has_value());
   }
   std::string cmd = Env("RETRAIN_K8S_SERVICE_SCRIPT") + " compact-etcd " +
@@ -223,17 +227,17 @@ TEST_F(ExecutorIT, RbacDenialNamesVerbResourceAndNamespace) {
       << denied.error().message;
 
   // Allow reading Jobs only: start-up works, Submit is denied on create.
-  GrantRestricted("read-jobs", {{{"apiGroups", {"batch"}},
-                                 {"resources", {"jobs"}},
-                                 {"verbs", {"get", "list", "watch"}}}});
+  GrantRestricted(
+      "read-jobs",
+      {{{"apiGroups", {"batch"}}, {"resources", {"jobs"}}, {"verbs", {"get", "list", "watch"}}}});
   auto exec = NewRestrictedExecutor();
   ASSERT_NE(exec, nullptr);
   auto r = exec->Submit(Spec(NewJobId()));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::kPermissionDenied);
-  EXPECT_NE(r.error().message.find("Kubernetes denied create on jobs.batch in namespace " +
-                                   ns_->name()),
-            std::string::npos)
+  EXPECT_NE(
+      r.error().message.find("Kubernetes denied create on jobs.batch in namespace " + ns_->name()),
+      std::string::npos)
       << r.error().message;
 }
 

@@ -60,7 +60,8 @@ class TestNamespace {
  public:
   explicit TestNamespace(const KubeClient& admin) : admin_(admin) {
     name_ = "it-" + RandomHex(4);
-    nlohmann::json ns = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name_}}}};
+    nlohmann::json ns = {
+        {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name_}}}};
     auto r = admin_.CreateObject(kNamespaces, "", ns);
     if (!r) ADD_FAILURE() << r.error().message;
   }

@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <yaml-cpp/yaml.h>
 
 #include "core/ids.h"
 #include "exec/kubernetes/pod_watch.h"
@@ -106,8 +106,9 @@ TEST_F(PodFailureIT, ImagePullBackOffFailsTheAttemptWithThePodsReason) {
   SetWaiting(pod, "ImagePullBackOff", "Back-off pulling image \"nope:1\"");
   ASSERT_TRUE(FailsPromptly(*exec, id));
   EXPECT_EQ(exec->Observe(id)->message,
-            "Pod " + pod + " cannot start container trainer: ImagePullBackOff: Back-off pulling "
-            "image \"nope:1\"");
+            "Pod " + pod +
+                " cannot start container trainer: ImagePullBackOff: Back-off pulling "
+                "image \"nope:1\"");
   EXPECT_TRUE(GetJob(Name(id)).has_value()) << "the executor only reports; Cancel deletes";
   ASSERT_TRUE(exec->Cancel(id).has_value());
   EXPECT_EQ(GetJob(Name(id)).error().code, ErrorCode::kNotFound);

@@ -10,15 +10,15 @@
 //   start the server on the same database and port), RETRAIN_TEST_PROXY_URI (a proxy that
 //   answers 503 while armed; GET /__flaky/stats, POST /__flaky/arm?n=N).
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cli/adapters.h"
 #include "http/http_client.h"
 #include "tracking/mlflow_rest/rest_tracker.h"
-#include "cli/adapters.h"
 
 namespace retrain {
 namespace {
@@ -39,7 +39,8 @@ TrackerOptions Options() {
   o.tracking_uri = EnvOr("RETRAIN_TEST_TRACKING_URI");
   o.experiment_name = EnvOr("RETRAIN_TEST_EXPERIMENT", "intelgraph-retraining-test");
   o.experiment_description = kDescription;
-  o.experiment_tags = {{"owner", "ml-platform"}, {"pipeline", "feed-processor"},
+  o.experiment_tags = {{"owner", "ml-platform"},
+                       {"pipeline", "feed-processor"},
                        {"purpose", "automated-retraining"}};
   return o;
 }
@@ -66,10 +67,10 @@ Job MakeJob(const std::string& id, int64_t scheduled_ms) {
 
 std::string Prefix() { return EnvOr("RETRAIN_TEST_EXPERIMENT", "t"); }
 
-#define ASSERT_OK(expr)                                                  \
-  do {                                                                   \
-    auto _s = (expr);                                                    \
-    ASSERT_TRUE(_s) << #expr << ": " << _s.error().message;             \
+#define ASSERT_OK(expr)                                     \
+  do {                                                      \
+    auto _s = (expr);                                       \
+    ASSERT_TRUE(_s) << #expr << ": " << _s.error().message; \
   } while (0)
 
 TEST(Contract, FullSequence) {
@@ -109,7 +110,7 @@ TEST(Contract, FullSequence) {
   ASSERT_OK(a.tracker->SetTag(run->run_id, "retraining_status", "running"));
   ASSERT_OK(a.tracker->LogMetrics(run->run_id, {{"auc", 0.91}}, t0 + 1000, 1));
   ASSERT_OK(a.tracker->LogMetrics(run->run_id, {{"auc", 0.93}, {"f1_score", 0.88}}, t0 + 2000, 2));
-  ASSERT_OK(a.tracker->LogMetrics(run->run_id, {{"auc", 0.5}}, t0 + 3000, 2));  // repeat: ignored
+  ASSERT_OK(a.tracker->LogMetrics(run->run_id, {{"auc", 0.5}}, t0 + 3000, 2));   // repeat: ignored
   ASSERT_OK(b.tracker->LogMetrics(run->run_id, {{"auc", 0.91}}, t0 + 1000, 1));  // restart repeat
   const std::string model_json = R"({"format": "xgboost", "trees": 12})";
   ASSERT_OK(a.tracker->LogArtifact(*run, "model/model.json", model_json));
@@ -137,23 +138,26 @@ TEST(Contract, FullSequence) {
                 {"run_name", "retrain-threat-scorer-" + FormatCompactUtc(job.scheduled_at_ms)},
                 {"status", status},
                 {"end_time", end},
-                {"params", {{"record_count", "120"},
-                            {"data_window_start", FormatRfc3339(*job.window.start_ms)},
-                            {"data_window_end", FormatRfc3339(*job.window.end_ms)},
-                            {"ingestion_jobs", "ingest-42:100,ingest-43:20"}}},
-                {"tags", {{"model_id", "threat-scorer"}, {"retraining_job_id", job.id},
-                          {"retraining_trigger", "manual"}, {"retraining_status", status_tag},
-                          {"retraining_reason", "contract test"}}},
+                {"params",
+                 {{"record_count", "120"},
+                  {"data_window_start", FormatRfc3339(*job.window.start_ms)},
+                  {"data_window_end", FormatRfc3339(*job.window.end_ms)},
+                  {"ingestion_jobs", "ingest-42:100,ingest-43:20"}}},
+                {"tags",
+                 {{"model_id", "threat-scorer"},
+                  {"retraining_job_id", job.id},
+                  {"retraining_trigger", "manual"},
+                  {"retraining_status", status_tag},
+                  {"retraining_reason", "contract test"}}},
                 {"metrics", std::move(metrics)},
                 {"artifacts", std::move(artifacts)}};
   };
-  manifest["runs"] = json::array(
-      {run_entry(j1, *run, "FINISHED", t0 + 5000,
-                 {{"auc", {{1, 0.91, t0 + 1000}, {2, 0.93, t0 + 2000}}},
-                  {"f1_score", {{2, 0.88, t0 + 2000}}}},
-                 {{"model/model.json", model_json}}, "completed"),
-       run_entry(j2, *run2, "FAILED", t0 + 70000, json::object(), {{"model/model.json", "{}"}},
-                 "pending")});
+  manifest["runs"] = json::array({run_entry(j1, *run, "FINISHED", t0 + 5000,
+                                            {{"auc", {{1, 0.91, t0 + 1000}, {2, 0.93, t0 + 2000}}},
+                                             {"f1_score", {{2, 0.88, t0 + 2000}}}},
+                                            {{"model/model.json", model_json}}, "completed"),
+                                  run_entry(j2, *run2, "FAILED", t0 + 70000, json::object(),
+                                            {{"model/model.json", "{}"}}, "pending")});
 
   // Registry: model, versions (a repeat is not a new version), alias set and moved.
   const std::string model = Prefix() + "-threat-scorer";
@@ -210,9 +214,9 @@ TEST(Contract, FullSequence) {
   ASSERT_OK(a.registry->SetVersionTag(model, "1", "retrain.promotion_reason", reason));  // repeat
   got = a.registry->GetVersion(model, "1");
   ASSERT_TRUE(got && got->has_value());
-  EXPECT_EQ((*got)->tags, (std::map<std::string, std::string>{
-                              {"retrain.promoted_by", "manual"},
-                              {"retrain.promotion_reason", reason}}));
+  EXPECT_EQ((*got)->tags,
+            (std::map<std::string, std::string>{{"retrain.promoted_by", "manual"},
+                                                {"retrain.promotion_reason", reason}}));
   champ = b.registry->GetByAlias(model, "champion");
   ASSERT_TRUE(champ && champ->has_value());
   EXPECT_EQ((*champ)->version, "1");
@@ -221,12 +225,13 @@ TEST(Contract, FullSequence) {
   EXPECT_TRUE((*v2_tags)->tags.empty());
   manifest["registry"] = {
       {"name", model},
-      {"versions", {{{"version", "1"}, {"run_id", run->run_id}, {"source", run->artifact_uri + "/model"}},
-                    {{"version", "2"}, {"run_id", run2->run_id}, {"source", run2->artifact_uri + "/model"}}}},
+      {"versions",
+       {{{"version", "1"}, {"run_id", run->run_id}, {"source", run->artifact_uri + "/model"}},
+        {{"version", "2"}, {"run_id", run2->run_id}, {"source", run2->artifact_uri + "/model"}}}},
       {"aliases", {{"champion", "1"}}},
-      {"version_tags", {{"1", {{"retrain.promoted_by", "manual"},
-                               {"retrain.promotion_reason", reason}}},
-                        {"2", json::object()}}}};
+      {"version_tags",
+       {{"1", {{"retrain.promoted_by", "manual"}, {"retrain.promotion_reason", reason}}},
+        {"2", json::object()}}}};
 
   std::string path = EnvOr("RETRAIN_TEST_MANIFEST");
   if (!path.empty()) std::ofstream(path) << manifest.dump(2);
@@ -237,8 +242,12 @@ TEST(Contract, ConcurrentEnsureRunMakesOneRun) {
   TrackingBackend b = Open();
   Job job = MakeJob(Prefix() + "-job-concurrent", 1795676500000);
   std::string ida, idb;
-  std::thread ta([&] { if (auto r = a.tracker->EnsureRun(job)) ida = r->run_id; });
-  std::thread tb([&] { if (auto r = b.tracker->EnsureRun(job)) idb = r->run_id; });
+  std::thread ta([&] {
+    if (auto r = a.tracker->EnsureRun(job)) ida = r->run_id;
+  });
+  std::thread tb([&] {
+    if (auto r = b.tracker->EnsureRun(job)) idb = r->run_id;
+  });
   ta.join();
   tb.join();
   ASSERT_FALSE(ida.empty());
@@ -282,7 +291,8 @@ json Api(const std::string& uri, const std::string& method, const std::string& p
   return r->body.empty() ? json::object() : json::parse(r->body);
 }
 
-std::vector<json> RunsOfJob(const std::string& uri, const std::string& exp_id, const std::string& job) {
+std::vector<json> RunsOfJob(const std::string& uri, const std::string& exp_id,
+                            const std::string& job) {
   json search = {{"experiment_ids", json::array({exp_id})},
                  {"filter", "tags.retraining_job_id = '" + job + "'"},
                  {"run_view_type", "ALL"}};
@@ -290,10 +300,13 @@ std::vector<json> RunsOfJob(const std::string& uri, const std::string& exp_id, c
   return r.value("runs", std::vector<json>{});
 }
 
-std::vector<int64_t> Steps(const std::string& uri, const std::string& run_id, const std::string& key) {
-  json h = Api(uri, "GET", "/api/2.0/mlflow/metrics/get-history?run_id=" + run_id + "&metric_key=" + key);
+std::vector<int64_t> Steps(const std::string& uri, const std::string& run_id,
+                           const std::string& key) {
+  json h = Api(uri, "GET",
+               "/api/2.0/mlflow/metrics/get-history?run_id=" + run_id + "&metric_key=" + key);
   std::vector<int64_t> steps;
-  for (const auto& m : h.value("metrics", json::array())) steps.push_back(m.value("step", int64_t{0}));
+  for (const auto& m : h.value("metrics", json::array()))
+    steps.push_back(m.value("step", int64_t{0}));
   std::sort(steps.begin(), steps.end());
   return steps;
 }

@@ -21,9 +21,10 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 
 TEST(Bench, DISABLED_ScanAndCountFigures) {
   using testenv::Env;
-  const int64_t records = std::stoll(Env("NEO4J_BENCH_RECORDS").empty() ? "100000"
-                                                                        : Env("NEO4J_BENCH_RECORDS"));
-  const int models = std::stoi(Env("NEO4J_BENCH_MODELS").empty() ? "50" : Env("NEO4J_BENCH_MODELS"));
+  const int64_t records =
+      std::stoll(Env("NEO4J_BENCH_RECORDS").empty() ? "100000" : Env("NEO4J_BENCH_RECORDS"));
+  const int models =
+      std::stoi(Env("NEO4J_BENCH_MODELS").empty() ? "50" : Env("NEO4J_BENCH_MODELS"));
   Neo4jFeedOptions o;
   o.uri = Env("NEO4J_URI");
   o.user = Env("NEO4J_USER");
@@ -52,10 +53,12 @@ TEST(Bench, DISABLED_ScanAndCountFigures) {
   // Unseen counts for many models, each with its own entity-type filter, every window being
   // the whole feed (models that never trained): one CountUnseen per model for a sample of
   // NEO4J_BENCH_LOOP_MODELS, then all models in one CountUnseenMany.
-  const int loop_models = std::min(models, std::stoi(Env("NEO4J_BENCH_LOOP_MODELS").empty()
-                                                         ? "10" : Env("NEO4J_BENCH_LOOP_MODELS")));
+  const int loop_models = std::min(
+      models,
+      std::stoi(Env("NEO4J_BENCH_LOOP_MODELS").empty() ? "10" : Env("NEO4J_BENCH_LOOP_MODELS")));
   std::vector<UnseenQuery> queries;
-  for (int m = 0; m < models; ++m) queries.push_back({FeedFilter{{"type-" + std::to_string(m % 10)}}, ""});
+  for (int m = 0; m < models; ++m)
+    queries.push_back({FeedFilter{{"type-" + std::to_string(m % 10)}}, ""});
   // Each query runs a few times before it is timed: Neo4j caches plans by query text and
   // compiles a plan further after its first executions.
   for (int warm = 0; warm < 5; ++warm) {
@@ -88,12 +91,16 @@ TEST(Bench, DISABLED_ScanAndCountFigures) {
   std::string near_head;  // the cursor 1 000 records before the head
   const int64_t step = std::max<int64_t>(1, records / models);
   int64_t i = 0;
-  ASSERT_TRUE((*feed)->Scan({}, "", *head, [&](const FeedRecord& r) {
-    if (i % step == 0 && static_cast<int>(cursors.size()) < models) cursors.push_back(r.cursor);
-    if (i == records - 1001) near_head = r.cursor;
-    ++i;
-    return true;
-  }).has_value());
+  ASSERT_TRUE((*feed)
+                  ->Scan({}, "", *head,
+                         [&](const FeedRecord& r) {
+                           if (i % step == 0 && static_cast<int>(cursors.size()) < models)
+                             cursors.push_back(r.cursor);
+                           if (i == records - 1001) near_head = r.cursor;
+                           ++i;
+                           return true;
+                         })
+                  .has_value());
   for (int m = 0; m < models; ++m) queries[m].after = cursors[m % cursors.size()];
   t0 = std::chrono::steady_clock::now();
   many = (*feed)->CountUnseenMany(queries, *head);

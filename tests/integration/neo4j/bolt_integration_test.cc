@@ -15,10 +15,12 @@ using testenv::Config;
 std::vector<List> Collect(BoltConnection& c, const std::string& q, const Dict& params = {},
                           int64_t fetch = 1000) {
   std::vector<List> rows;
-  auto r = c.Run(q, params, [&](const List& row) {
-    rows.push_back(row);
-    return true;
-  }, {"neo4j", fetch});
+  auto r = c.Run(q, params,
+                 [&](const List& row) {
+                   rows.push_back(row);
+                   return true;
+                 },
+                 {"neo4j", fetch});
   EXPECT_TRUE(r.has_value()) << q << ": " << (r ? "" : r.error().message);
   return rows;
 }
@@ -132,14 +134,15 @@ TEST(Bolt, EveryPackStreamTypeFromRealQueries) {
   EXPECT_EQ(v[8], Value(Point3D{9157, 1, 2, 3}));
   EXPECT_EQ(v[9], Value(Point2D{4326, -0.1, 51.5}));
   // Temporal and spatial values also go the other way, as parameters.
-  EXPECT_EQ(One(*c, "RETURN $d = date('2026-11-26') AND $p.x = 1.5", {{"d", Date{20783}},
-                                                                       {"p", Point2D{7203, 1.5, 2}}}),
+  EXPECT_EQ(One(*c, "RETURN $d = date('2026-11-26') AND $p.x = 1.5",
+                {{"d", Date{20783}}, {"p", Point2D{7203, 1.5, 2}}}),
             Value(true));
 
   ASSERT_TRUE(c->Begin({"neo4j"}).has_value());
-  auto g = Collect(*c,
-                   "CREATE p = (a:Probe {name: 'a'})-[r:KNOWS {since: 1999}]->(b:Probe {name: 'b'}) "
-                   "RETURN a, r, p");
+  auto g =
+      Collect(*c,
+              "CREATE p = (a:Probe {name: 'a'})-[r:KNOWS {since: 1999}]->(b:Probe {name: 'b'}) "
+              "RETURN a, r, p");
   ASSERT_TRUE(c->Rollback().has_value());
   ASSERT_EQ(g.size(), 1u);
   const Node* a = g[0][0].Get<Node>();
@@ -161,11 +164,13 @@ TEST(Bolt, StreamsWithASmallFetchSizeAndStopsEarly) {
   auto c = Connect();
   ASSERT_TRUE(c);
   int64_t expected = 1, pulled = 0;
-  auto r = c->Run("UNWIND range(1, 10000) AS i RETURN i", {}, [&](const List& row) {
-    EXPECT_EQ(row[0], Value(expected++));
-    ++pulled;
-    return true;
-  }, {"neo4j", 7});
+  auto r = c->Run("UNWIND range(1, 10000) AS i RETURN i", {},
+                  [&](const List& row) {
+                    EXPECT_EQ(row[0], Value(expected++));
+                    ++pulled;
+                    return true;
+                  },
+                  {"neo4j", 7});
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(pulled, 10000);
   EXPECT_EQ(r->fields, std::vector<std::string>{"i"});

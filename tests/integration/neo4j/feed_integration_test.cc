@@ -86,7 +86,8 @@ TEST(Neo4jFeed, SatisfiesTheFeedContract) {
   feed_contract::FeedWriter writer = [&](const std::vector<feed_contract::ContractRecord>& recs) {
     bolt::List rows;
     for (const auto& r : recs) {
-      rows.emplace_back(bolt::Dict{{"seq", r.seq}, {"job", r.ingestion_job}, {"type", r.entity_type}});
+      rows.emplace_back(
+          bolt::Dict{{"seq", r.seq}, {"job", r.ingestion_job}, {"type", r.entity_type}});
     }
     SleepMs(2);  // records written later land later
     Write(*w,
@@ -107,7 +108,8 @@ TEST(Neo4jFeed, EntityTypeFallsBackToTheFirstOtherLabel) {
   auto h0 = feed->Head();
   ASSERT_TRUE(h0.has_value());
   SleepMs(2);
-  Write(*w, "CREATE (:Entity:Sensor {seq: 1, ingestion_job: 'labels', updated_at: datetime()})", {});
+  Write(*w, "CREATE (:Entity:Sensor {seq: 1, ingestion_job: 'labels', updated_at: datetime()})",
+        {});
   SleepMs(2);
   auto h1 = feed->Head();
   auto recs = feed_contract::ScanAll(*feed, {{"Sensor"}}, *h0, *h1);
@@ -125,8 +127,8 @@ TEST(Neo4jFeed, UpdatedAtAsIsoStringsAndDateTimesShareOneOrder) {
   const int64_t t0 = SystemClock().NowMs();
   // Five instants t0+1..t0+5 ms, stored in different representations and written out of order.
   auto iso = [&](int64_t ms, int offset_h) {
-    return neo4j::TemporalToIso(bolt::Value(bolt::DateTime{
-        ms / 1000, (ms % 1000) * 1'000'000, offset_h * 3600}));
+    return neo4j::TemporalToIso(
+        bolt::Value(bolt::DateTime{ms / 1000, (ms % 1000) * 1'000'000, offset_h * 3600}));
   };
   Write(*w,
         "CREATE (:Entity {seq: 3, ingestion_job: 'iso', entity_type: 't', updated_at: $s3}), "
@@ -164,12 +166,16 @@ TEST(Neo4jFeed, CreatesTheRangeIndexAndQueriesUseIt) {
   auto feed = OpenFeed();
   ASSERT_TRUE(feed);
   int64_t found = 0;
-  auto r = w->Run("SHOW INDEXES YIELD name, type, state WHERE name = 'retrain_entity_updated_at' "
-                  "RETURN type", {}, [&](const bolt::List& row) {
-                    EXPECT_EQ(row[0], bolt::Value("RANGE"));
-                    ++found;
-                    return true;
-                  }, {"neo4j"});
+  auto r = w->Run(
+      "SHOW INDEXES YIELD name, type, state WHERE name = 'retrain_entity_updated_at' "
+      "RETURN type",
+      {},
+      [&](const bolt::List& row) {
+        EXPECT_EQ(row[0], bolt::Value("RANGE"));
+        ++found;
+        return true;
+      },
+      {"neo4j"});
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(found, 1);
 
@@ -187,7 +193,8 @@ TEST(Neo4jFeed, CreatesTheRangeIndexAndQueriesUseIt) {
   auto window = neo4j::WindowParams({}, a, b);
   ASSERT_TRUE(window.has_value());
   window->emplace_back("i", int64_t{0});
-  ExpectIndexSeeksOnly(*w, neo4j::CountByWindowQuery(), {{"windows", bolt::List{*window, *window}}});
+  ExpectIndexSeeksOnly(*w, neo4j::CountByWindowQuery(),
+                       {{"windows", bolt::List{*window, *window}}});
 }
 
 TEST(Neo4jFeed, SettleLagHoldsBackRecentRecords) {
@@ -198,8 +205,10 @@ TEST(Neo4jFeed, SettleLagHoldsBackRecentRecords) {
   ASSERT_TRUE(feed && w);
   SleepMs(1600);
   auto h0 = feed->Head();
-  Write(*w, "CREATE (:Entity {seq: 1, ingestion_job: 'settle', entity_type: 's', "
-            "updated_at: datetime()})", {});
+  Write(*w,
+        "CREATE (:Entity {seq: 1, ingestion_job: 'settle', entity_type: 's', "
+        "updated_at: datetime()})",
+        {});
   auto h1 = feed->Head();
   EXPECT_EQ(*h1, *h0);
   EXPECT_TRUE(feed->WaitForChange(5000));
@@ -222,12 +231,12 @@ TEST(Neo4jFeed, ConcurrentWriterOf100kEntitiesLosesNothing) {
   std::atomic<bool> done{false};
   std::thread writer([&] {
     for (int b = 0; b < kBatches; ++b) {
-      auto r = w->Run("UNWIND range($from, $to) AS i CREATE (:Entity {seq: i, ingestion_job: "
-                      "'concurrent-' + toString($b), entity_type: 'c', x: i * 1.5, "
-                      "updated_at: datetime()})",
-                      {{"from", int64_t{b} * kBatch}, {"to", int64_t{b + 1} * kBatch - 1},
-                       {"b", int64_t{b}}},
-                      nullptr, {"neo4j"});
+      auto r = w->Run(
+          "UNWIND range($from, $to) AS i CREATE (:Entity {seq: i, ingestion_job: "
+          "'concurrent-' + toString($b), entity_type: 'c', x: i * 1.5, "
+          "updated_at: datetime()})",
+          {{"from", int64_t{b} * kBatch}, {"to", int64_t{b + 1} * kBatch - 1}, {"b", int64_t{b}}},
+          nullptr, {"neo4j"});
       if (!r) ADD_FAILURE() << r.error().message;
     }
     done = true;
@@ -288,8 +297,10 @@ void Fill(int n, const std::string& type) {
   auto w = Writer();
   ASSERT_TRUE(w);
   for (int i = 0; i < n; i += 10000) {
-    Write(*w, "UNWIND range(1, 10000) AS i CREATE (:Entity {seq: i, ingestion_job: 'fill', "
-              "entity_type: $t, updated_at: datetime() - duration('PT1H')})", {{"t", type}});
+    Write(*w,
+          "UNWIND range(1, 10000) AS i CREATE (:Entity {seq: i, ingestion_job: 'fill', "
+          "entity_type: $t, updated_at: datetime() - duration('PT1H')})",
+          {{"t", type}});
   }
 }
 

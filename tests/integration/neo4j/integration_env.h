@@ -44,8 +44,8 @@ inline uint16_t ClosedPort() {
 
 // Runs the service script: "stop", "kill" or "start".
 inline int Service(const std::string& action) {
-  std::string cmd = "'" + Env("NEO4J_SERVICE") + "' " + action + " '" + Env("NEO4J_SERVICE_DIR") +
-                    "' >/dev/null";
+  std::string cmd =
+      "'" + Env("NEO4J_SERVICE") + "' " + action + " '" + Env("NEO4J_SERVICE_DIR") + "' >/dev/null";
   return std::system(cmd.c_str());
 }
 

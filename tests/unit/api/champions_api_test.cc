@@ -44,7 +44,8 @@ class ChampionsApiTest : public testing::ApiTest {
 TEST_F(ChampionsApiTest, HistoryNewestFirstWithTimeRanges) {
   Response empty = Call("GET", "/models/m/champions");
   ASSERT_EQ(empty.status, 200) << empty.body;
-  EXPECT_EQ(Json(empty), (json{{"modelId", "m"}, {"champion", nullptr}, {"champions", json::array()}}));
+  EXPECT_EQ(Json(empty),
+            (json{{"modelId", "m"}, {"champion", nullptr}, {"champions", json::array()}}));
 
   AutomaticMove("1", "job-1");
   clock_.Advance(60'000);
@@ -156,8 +157,10 @@ TEST_F(ChampionsApiTest, GraphqlHistoryAndMutations) {
   ASSERT_FALSE(p.contains("errors")) << p.dump();
   const json& move = p["data"]["promoteMLModel"];
   EXPECT_EQ(move["changed"], true);
-  EXPECT_EQ(move["champion"], (json{{"version", "2"}, {"previousVersion", "1"},
-                                    {"source", "manual"}, {"reason", "by hand"},
+  EXPECT_EQ(move["champion"], (json{{"version", "2"},
+                                    {"previousVersion", "1"},
+                                    {"source", "manual"},
+                                    {"reason", "by hand"},
                                     {"current", true}}));
   json h = Graphql("{ mlModels { id champions { version source jobId from to current } } }");
   ASSERT_FALSE(h.contains("errors")) << h.dump();
@@ -167,9 +170,11 @@ TEST_F(ChampionsApiTest, GraphqlHistoryAndMutations) {
   EXPECT_TRUE(history[0]["to"].is_null());
   EXPECT_EQ(history[1]["jobId"], "job-1");
   EXPECT_EQ(history[1]["to"], history[0]["from"]);
-  EXPECT_EQ(Graphql("{ mlModels { champions(first: 1) { version } } }")["data"]["mlModels"][0]
-                   ["champions"].size(),
-            1u);
+  EXPECT_EQ(
+      Graphql(
+          "{ mlModels { champions(first: 1) { version } } }")["data"]["mlModels"][0]["champions"]
+          .size(),
+      1u);
 
   json r = Graphql(R"(mutation { rollbackMLModel(modelId: "m", reason: "undo") {
                         champion { version source } } })");

@@ -27,8 +27,9 @@ std::string LinesWith(const std::string& text, const std::string& part) {
 }
 
 TEST(DescribeTest, PrintsValuesWithOrigins) {
-  auto c = ParseText("server:\n  threads: 3\nmodels:\n  - id: m\n    minRecords: 9\n    maxWait: 90s\n",
-                     {{"RETRAIN_DATA_DIR", "/data"}});
+  auto c =
+      ParseText("server:\n  threads: 3\nmodels:\n  - id: m\n    minRecords: 9\n    maxWait: 90s\n",
+                {{"RETRAIN_DATA_DIR", "/data"}});
   ASSERT_TRUE(c.has_value()) << c.error().message;
   std::string d = Describe(*c);
   EXPECT_TRUE(Contains(d, "config = test.yaml  (default)\n")) << d;
@@ -60,9 +61,9 @@ TEST(DescribeTest, MasksSecretsFromTheFile) {
 }
 
 TEST(DescribeTest, MasksSecretsFromTheEnvironment) {
-  auto c = ParseText(testing::ReadFile(testing::ShippedConfigPath()),
-                     {{"NEO4J_PASSWORD", "env-neo-secret"},
-                      {"RETRAIN_CALLBACK_SECRET", "env-cb-secret"}});
+  auto c = ParseText(
+      testing::ReadFile(testing::ShippedConfigPath()),
+      {{"NEO4J_PASSWORD", "env-neo-secret"}, {"RETRAIN_CALLBACK_SECRET", "env-cb-secret"}});
   ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->feed.neo4j_password, "env-neo-secret");
   EXPECT_EQ(c->server.callback_secret, "env-cb-secret");
@@ -101,7 +102,7 @@ TEST(DescribeTest, PostgresPasswordInQueryOrKeywordFormIsMasked) {
   // are printed in clear by `retrain config check`.
   if (Contains(query_form, "Query-Pass-1") || Contains(keyword_form, "Kw-Pass-2")) {
     FAIL() << "store.uri password leaks:\n"
-                 << LinesWith(query_form, "store.uri") << LinesWith(keyword_form, "store.uri");
+           << LinesWith(query_form, "store.uri") << LinesWith(keyword_form, "store.uri");
   }
   EXPECT_TRUE(Contains(query_form, "********"));
   EXPECT_TRUE(Contains(keyword_form, "********"));
@@ -117,7 +118,7 @@ TEST(DescribeTest, CredentialsInOtherUrisAreMasked) {
   // user info), so `retrain config check` leaks them. Apply MaskUrl to both lines.
   if (Contains(d, "Uri-Neo-Pass") || Contains(d, "Uri-Mlflow-Pass")) {
     FAIL() << "credentials in NEO4J_URI / MLFLOW_TRACKING_URI are printed:\n"
-                 << LinesWith(d, "Uri-");
+           << LinesWith(d, "Uri-");
   }
   EXPECT_TRUE(Contains(d, "feed.neo4j.uri = bolt://neo4j:********@graph:7687")) << d;
 }

@@ -55,12 +55,14 @@ TEST(ConfigTypeTest, MinRecordsNotANumber) {
 }
 
 TEST(ConfigTypeTest, MinRecordsFractionOrNegative) {
-  ExpectConfigError("models:\n  - id: a\n    minRecords: 1.5\n", {"'models[0].minRecords'", "'1.5'"});
+  ExpectConfigError("models:\n  - id: a\n    minRecords: 1.5\n",
+                    {"'models[0].minRecords'", "'1.5'"});
   ExpectConfigError("models:\n  - id: a\n    minRecords: -3\n", {"'models[0].minRecords'", "'-3'"});
 }
 
 TEST(ConfigTypeTest, ThreadsNotANumber) {
-  ExpectConfigError("server:\n  threads: x\n", {"'server.threads'", "'x'", "whole number from 1 to 64"});
+  ExpectConfigError("server:\n  threads: x\n",
+                    {"'server.threads'", "'x'", "whole number from 1 to 64"});
 }
 
 TEST(ConfigTypeTest, CallbackAuthNotABoolean) {
@@ -77,7 +79,8 @@ TEST(ConfigTypeTest, BlockThatIsNotAMapping) {
 TEST(ConfigTypeTest, ListAndMapShapes) {
   ExpectConfigError("models:\n  - id: a\n    entityTypes: indicator\n",
                     {"'models[0].entityTypes' must be a list of strings"});
-  ExpectConfigError("models:\n  - id: a\n    params: [1, 2]\n", {"'models[0].params' must be a mapping"});
+  ExpectConfigError("models:\n  - id: a\n    params: [1, 2]\n",
+                    {"'models[0].params' must be a mapping"});
   ExpectConfigError("experiment:\n  name: [a, b]\n", {"'experiment.name' must be a string"});
 }
 
@@ -91,7 +94,8 @@ TEST(ConfigValueTest, MaxAttemptsZero) {
 }
 
 TEST(ConfigValueTest, TimeoutZero) {
-  ExpectConfigError("models:\n  - id: a\n    timeout: 0s\n", {"'models[0].timeout'", "longer than 0s"});
+  ExpectConfigError("models:\n  - id: a\n    timeout: 0s\n",
+                    {"'models[0].timeout'", "longer than 0s"});
 }
 
 TEST(ConfigValueTest, BadDuration) {
@@ -109,7 +113,8 @@ TEST(ConfigValueTest, IntervalsTooShort) {
 
 TEST(ConfigValueTest, BadListen) {
   ExpectConfigError("server:\n  listen: nohost\n", {"'server.listen'", "'nohost'", "HOST:PORT"});
-  ExpectConfigError("server:\n  listen: 127.0.0.1:70000\n", {"'server.listen'", "70000", "0 to 65535"});
+  ExpectConfigError("server:\n  listen: 127.0.0.1:70000\n",
+                    {"'server.listen'", "70000", "0 to 65535"});
   ExpectConfigError("server:\n  listen: 127.0.0.1:http\n", {"'server.listen'", "0 to 65535"});
   ExpectConfigError("server:\n  listen: ':8080'\n", {"'server.listen'", "HOST:PORT"});
   ExpectConfigError("server:\n  listen: 'host:'\n", {"'server.listen'", "HOST:PORT"});
@@ -184,7 +189,7 @@ TEST(ConfigYamlTest, TopLevelMustBeAMapping) {
   // (src/config/config.cc, ParseConfig, the `!root.IsMap()` branch calls Fail without it).
   if (r.error().api_code != "invalid_config") {
     FAIL() << "top-level non-mapping error has api_code '" << r.error().api_code
-                 << "' instead of invalid_config";
+           << "' instead of invalid_config";
   }
 }
 
@@ -196,8 +201,8 @@ TEST(ConfigYamlTest, UnsetVariableIsAnErrorNamingIt) {
 }
 
 TEST(ConfigYamlTest, ExpandedValuesAreValidatedToo) {
-  ExpectConfigError("models:\n  - id: a\n    minRecords: ${MIN}\n", {"'models[0].minRecords'", "'zero'"},
-                    {{"MIN", "zero"}});
+  ExpectConfigError("models:\n  - id: a\n    minRecords: ${MIN}\n",
+                    {"'models[0].minRecords'", "'zero'"}, {{"MIN", "zero"}});
   auto c = ParseText("models:\n  - id: a\n    minRecords: ${MIN:-7}\n");
   ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->models[0].min_records, 7);
@@ -267,8 +272,7 @@ TEST(ConfigQualityTest, TrainingPolicies) {
                     {"'models[0].training'", "'everything'"});
   ExpectConfigError("models:\n  - id: a\n    training: {policy: lookback}\n",
                     {"without lookback or maxRecords"});
-  ExpectConfigError("models:\n  - id: a\n    training: {maxRecords: 10}\n",
-                    {"policy window"});
+  ExpectConfigError("models:\n  - id: a\n    training: {maxRecords: 10}\n", {"policy window"});
   ExpectConfigError("models:\n  - id: a\n    training: {policy: cumulative, lookback: 1d}\n",
                     {"needs policy lookback"});
   ExpectConfigError("models:\n  - id: a\n    training: {policy: lookback, lookback: soon}\n",

@@ -30,7 +30,8 @@ TEST_F(ShippedConfigTest, ExperimentBlockKeepsTheSeedValues) {
   auto c = Parse();
   ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->experiment.name, "intelgraph-retraining");
-  EXPECT_EQ(c->experiment.description.rfind("Automated retraining runs for IntelGraph models.", 0), 0u)
+  EXPECT_EQ(c->experiment.description.rfind("Automated retraining runs for IntelGraph models.", 0),
+            0u)
       << c->experiment.description;
   EXPECT_NE(c->experiment.description.find("Kubernetes retraining job"), std::string::npos);
   EXPECT_NE(c->experiment.description.find("evaluation metrics"), std::string::npos);

@@ -64,8 +64,11 @@ TEST(ErrorTest, FailKeepsAnExplicitApiCodeAndDetails) {
   Result<int> r = Fail(ErrorCode::kFailedPrecondition, "not enough data", "insufficient_data");
   ASSERT_FALSE(r.has_value());
   Error e = r.error();
-  e.With("unseenRecords", int64_t{3}).With("minRecords", int64_t{50}).With("ratio", 0.06)
-      .With("forced", false).With("modelId", std::string("threat-scorer"));
+  e.With("unseenRecords", int64_t{3})
+      .With("minRecords", int64_t{50})
+      .With("ratio", 0.06)
+      .With("forced", false)
+      .With("modelId", std::string("threat-scorer"));
   EXPECT_EQ(e.code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(e.api_code, "insufficient_data");
   ASSERT_EQ(e.details.size(), 5u);

@@ -18,17 +18,10 @@ constexpr std::array<S, 6> kAll = {S::kPending,   S::kScheduled, S::kRunning,
 // Exactly the transitions the contract allows; every other pair is refused.
 const std::set<std::pair<S, S>>& Allowed() {
   static const std::set<std::pair<S, S>> allowed = {
-      {S::kPending, S::kScheduled},
-      {S::kPending, S::kFailed},
-      {S::kPending, S::kCancelled},
-      {S::kScheduled, S::kRunning},
-      {S::kScheduled, S::kCompleted},
-      {S::kScheduled, S::kFailed},
-      {S::kScheduled, S::kCancelled},
-      {S::kRunning, S::kRunning},
-      {S::kRunning, S::kCompleted},
-      {S::kRunning, S::kFailed},
-      {S::kRunning, S::kCancelled},
+      {S::kPending, S::kScheduled},   {S::kPending, S::kFailed},      {S::kPending, S::kCancelled},
+      {S::kScheduled, S::kRunning},   {S::kScheduled, S::kCompleted}, {S::kScheduled, S::kFailed},
+      {S::kScheduled, S::kCancelled}, {S::kRunning, S::kRunning},     {S::kRunning, S::kCompleted},
+      {S::kRunning, S::kFailed},      {S::kRunning, S::kCancelled},
   };
   return allowed;
 }
@@ -38,8 +31,7 @@ TEST(StatusTest, EveryPairMatchesTheContract) {
   for (S from : kAll) {
     for (S to : kAll) {
       bool expected = Allowed().count({from, to}) > 0;
-      EXPECT_EQ(CanTransition(from, to), expected)
-          << ToString(from) << " -> " << ToString(to);
+      EXPECT_EQ(CanTransition(from, to), expected) << ToString(from) << " -> " << ToString(to);
       ++checked;
     }
   }

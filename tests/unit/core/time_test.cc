@@ -9,8 +9,8 @@
 namespace retrain {
 namespace {
 
-constexpr int64_t k0630 = 1795674600000;     // 2026-11-26T06:30:00.000Z
-constexpr int64_t k0635 = 1795674910250;     // 2026-11-26T06:35:10.250Z
+constexpr int64_t k0630 = 1795674600000;  // 2026-11-26T06:30:00.000Z
+constexpr int64_t k0635 = 1795674910250;  // 2026-11-26T06:35:10.250Z
 
 TEST(FormatRfc3339Test, FormatsUtcWithMilliseconds) {
   EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00.000Z");
@@ -78,12 +78,12 @@ TEST(ParseRfc3339Test, RejectsMalformedText) {
            "2026-00-10",
            "2026-11-00",
            "2026-11-32",
-           "2026-11-26T06:30:00",        // a time needs a zone
-           "2026-11-26T06:30Z",          // seconds are required
+           "2026-11-26T06:30:00",  // a time needs a zone
+           "2026-11-26T06:30Z",    // seconds are required
            "2026-11-26T24:00:00Z",
            "2026-11-26T06:60:00Z",
-           "2026-11-26T06:30:00.Z",      // a dot needs digits
-           "2026-11-26T06:30:00+0200",   // offset needs a colon
+           "2026-11-26T06:30:00.Z",     // a dot needs digits
+           "2026-11-26T06:30:00+0200",  // offset needs a colon
            "2026-11-26T06:30:00+02",
            "2026-11-26T06:30:00ZZ",
            "2026-11-26T06:30:00Z ",
@@ -124,12 +124,12 @@ TEST(ParseDurationMsTest, CompoundAndBareSeconds) {
 }
 
 TEST(ParseDurationMsTest, RejectsMalformed) {
-  for (const char* bad : {"", "5 minutes", "5min", "-5s", "-5", "5x", "ms", "s", "1.5h", " 5s",
-                          "5s ", "h1", "5S", "1000000000000000s", "9999999999999",
-                          // longer than kMaxDurationMs (or than int64 milliseconds): refused,
-                          // never wrapped around to a negative value
-                          "11574075d", "999999999999d", "100000000000d100000000000d",
-                          "1000000000000s1ms"}) {
+  for (const char* bad :
+       {"", "5 minutes", "5min", "-5s", "-5", "5x", "ms", "s", "1.5h", " 5s", "5s ", "h1", "5S",
+        "1000000000000000s", "9999999999999",
+        // longer than kMaxDurationMs (or than int64 milliseconds): refused,
+        // never wrapped around to a negative value
+        "11574075d", "999999999999d", "100000000000d100000000000d", "1000000000000s1ms"}) {
     EXPECT_FALSE(ParseDurationMs(bad).has_value()) << "'" << bad << "'";
   }
 }
@@ -137,7 +137,8 @@ TEST(ParseDurationMsTest, RejectsMalformed) {
 TEST(ParseDurationMsTest, LongestAcceptedDurationRoundTrips) {
   EXPECT_EQ(ParseDurationMs("11574074d"), std::optional<int64_t>(11'574'074LL * 86'400'000));
   EXPECT_EQ(ParseDurationMs("999999999999"), std::optional<int64_t>(999'999'999'999'000));
-  EXPECT_EQ(ParseDurationMs(FormatDuration(kMaxDurationMs)), std::optional<int64_t>(kMaxDurationMs));
+  EXPECT_EQ(ParseDurationMs(FormatDuration(kMaxDurationMs)),
+            std::optional<int64_t>(kMaxDurationMs));
 }
 
 TEST(FormatDurationTest, LargestUnitsFirst) {
@@ -153,9 +154,9 @@ TEST(FormatDurationTest, LargestUnitsFirst) {
 }
 
 TEST(FormatDurationTest, RoundTripsThroughParse) {
-  for (int64_t ms : {int64_t{1}, int64_t{999}, int64_t{1'000}, int64_t{59'999}, int64_t{90'000},
-                     int64_t{3'600'000}, int64_t{5'400'000}, int64_t{86'400'000},
-                     int64_t{3'661'001}}) {
+  for (int64_t ms :
+       {int64_t{1}, int64_t{999}, int64_t{1'000}, int64_t{59'999}, int64_t{90'000},
+        int64_t{3'600'000}, int64_t{5'400'000}, int64_t{86'400'000}, int64_t{3'661'001}}) {
     EXPECT_EQ(ParseDurationMs(FormatDuration(ms)), std::optional<int64_t>(ms)) << ms;
   }
 }

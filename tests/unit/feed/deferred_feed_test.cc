@@ -6,8 +6,8 @@
 
 #include <vector>
 
-#include "feed/embedded/embedded_feed.h"
 #include "../temp_dir.h"
+#include "feed/embedded/embedded_feed.h"
 
 namespace retrain {
 namespace {
@@ -15,7 +15,8 @@ namespace {
 constexpr int64_t kT0 = 1795674600000;
 
 Error Rejected() {
-  return Fail(ErrorCode::kUnauthenticated, "Neo4j rejected the credentials for user neo4j.").error();
+  return Fail(ErrorCode::kUnauthenticated, "Neo4j rejected the credentials for user neo4j.")
+      .error();
 }
 Error LockedOut() {
   return Fail(ErrorCode::kUnauthenticated,
@@ -59,8 +60,8 @@ TEST(DeferredFeed, RejectedCredentialsBackOffAndKeepTheFirstCause) {
   FakeClock clock(kT0);
   ScriptedOpener opener{.errors = {}, .tries_at = {}, .clock = &clock, .dir = dir.path()};
   for (int i = 0; i < 40; ++i) opener.errors.push_back(i < 2 ? Rejected() : LockedOut());
-  DeferredFeed feed(opener.Uri(), opener.Fn(), Rejected(), clock, {.retry_ms = 1000,
-                    .auth_backoff_cap_ms = 30'000, .jitter_seed = 7});
+  DeferredFeed feed(opener.Uri(), opener.Fn(), Rejected(), clock,
+                    {.retry_ms = 1000, .auth_backoff_cap_ms = 30'000, .jitter_seed = 7});
   std::string last = PollFor(feed, clock, 120'000);
   // The lockout the retries provoked does not replace the real cause.
   EXPECT_EQ(last, "Neo4j rejected the credentials for user neo4j.");
@@ -83,10 +84,10 @@ TEST(DeferredFeed, RejectedCredentialsBackOffAndKeepTheFirstCause) {
 TEST(DeferredFeed, AFeedThatIsDownIsRetriedEverySecondAndOpensWhenBack) {
   testing::TempDir dir;
   FakeClock clock(kT0);
-  ScriptedOpener opener{.errors = {Down(), Down(), Down()}, .tries_at = {}, .clock = &clock,
-                        .dir = dir.path()};
-  DeferredFeed feed(opener.Uri(), opener.Fn(), Down(), clock, {.retry_ms = 1000,
-                    .auth_backoff_cap_ms = 30'000, .jitter_seed = 7});
+  ScriptedOpener opener{
+      .errors = {Down(), Down(), Down()}, .tries_at = {}, .clock = &clock, .dir = dir.path()};
+  DeferredFeed feed(opener.Uri(), opener.Fn(), Down(), clock,
+                    {.retry_ms = 1000, .auth_backoff_cap_ms = 30'000, .jitter_seed = 7});
   EXPECT_EQ(PollFor(feed, clock, 3'500), "connection refused");
   EXPECT_EQ(opener.tries_at.size(), 3u);
   EXPECT_EQ(PollFor(feed, clock, 1'000), "");  // the fourth try opens it
@@ -97,10 +98,10 @@ TEST(DeferredFeed, AFeedThatIsDownIsRetriedEverySecondAndOpensWhenBack) {
 TEST(DeferredFeed, ACauseOtherThanAuthenticationReplacesTheOldOne) {
   testing::TempDir dir;
   FakeClock clock(kT0);
-  ScriptedOpener opener{.errors = {Down(), Rejected()}, .tries_at = {}, .clock = &clock,
-                        .dir = dir.path()};
-  DeferredFeed feed(opener.Uri(), opener.Fn(), Rejected(), clock, {.retry_ms = 1000,
-                    .auth_backoff_cap_ms = 30'000, .jitter_seed = 7});
+  ScriptedOpener opener{
+      .errors = {Down(), Rejected()}, .tries_at = {}, .clock = &clock, .dir = dir.path()};
+  DeferredFeed feed(opener.Uri(), opener.Fn(), Rejected(), clock,
+                    {.retry_ms = 1000, .auth_backoff_cap_ms = 30'000, .jitter_seed = 7});
   clock.Advance(2'000);
   EXPECT_EQ(feed.Head().error().message, "connection refused");  // the server went away
   clock.Advance(1'000);

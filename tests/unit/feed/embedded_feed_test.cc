@@ -34,8 +34,8 @@ class EmbeddedFeedTest : public ::testing::Test {
   // again (1 entity): cursors 1..7, landing one second apart.
   void AppendSample() {
     std::vector<NewFeedRecord> recs = {
-        Rec("ingest-1", "entity", kT0), Rec("ingest-1", "indicator", kT0 + 1000),
-        Rec("ingest-1", "entity", kT0 + 2000), Rec("ingest-1", "entity", kT0 + 3000),
+        Rec("ingest-1", "entity", kT0),           Rec("ingest-1", "indicator", kT0 + 1000),
+        Rec("ingest-1", "entity", kT0 + 2000),    Rec("ingest-1", "entity", kT0 + 3000),
         Rec("ingest-2", "indicator", kT0 + 4000), Rec("ingest-2", "indicator", kT0 + 5000),
         Rec("ingest-1", "entity", kT0 + 6000)};
     auto last = feed_->Append(recs);
@@ -182,10 +182,13 @@ TEST_F(EmbeddedFeedTest, ScanReadsExactlyTheRange) {
 TEST_F(EmbeddedFeedTest, ScanWithFilterAndEarlyStop) {
   AppendSample();
   std::vector<std::string> cursors;
-  ASSERT_TRUE(feed_->Scan(FeedFilter{{"entity"}}, "", "7", [&](const FeedRecord& r) {
-    cursors.push_back(r.cursor);
-    return true;
-  }).has_value());
+  ASSERT_TRUE(feed_
+                  ->Scan(FeedFilter{{"entity"}}, "", "7",
+                         [&](const FeedRecord& r) {
+                           cursors.push_back(r.cursor);
+                           return true;
+                         })
+                  .has_value());
   EXPECT_EQ(cursors, (std::vector<std::string>{"1", "3", "4", "7"}));
 
   int calls = 0;
@@ -291,11 +294,14 @@ TEST_F(EmbeddedFeedTest, SuccessiveWindowsCoverEveryRecordOnce) {
       ASSERT_TRUE(w.has_value());
       EXPECT_EQ(w->records, u->count);
       int64_t scanned = 0;
-      ASSERT_TRUE(feed_->Scan(filter, w->after, w->upto, [&](const FeedRecord& r) {
-        seen[filter_name].insert(r.cursor);
-        ++scanned;
-        return true;
-      }).has_value());
+      ASSERT_TRUE(feed_
+                      ->Scan(filter, w->after, w->upto,
+                             [&](const FeedRecord& r) {
+                               seen[filter_name].insert(r.cursor);
+                               ++scanned;
+                               return true;
+                             })
+                      .has_value());
       EXPECT_EQ(scanned, w->records);
       watermark[filter_name] = w->upto;
     }
@@ -306,10 +312,13 @@ TEST_F(EmbeddedFeedTest, SuccessiveWindowsCoverEveryRecordOnce) {
   for (int64_t c = 1; c <= size; ++c) EXPECT_EQ(seen["all"].count(std::to_string(c)), 1u) << c;
   // Every indicator exactly once, nothing else.
   std::multiset<std::string> indicators;
-  ASSERT_TRUE(feed_->Scan(FeedFilter{{"indicator"}}, "", std::to_string(size), [&](const FeedRecord& r) {
-    indicators.insert(r.cursor);
-    return true;
-  }).has_value());
+  ASSERT_TRUE(feed_
+                  ->Scan(FeedFilter{{"indicator"}}, "", std::to_string(size),
+                         [&](const FeedRecord& r) {
+                           indicators.insert(r.cursor);
+                           return true;
+                         })
+                  .has_value());
   EXPECT_EQ(seen["indicator"], indicators);
 }
 

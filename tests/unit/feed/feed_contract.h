@@ -194,8 +194,8 @@ inline void CheckCountMany(FeedSource& feed, const FeedWriter& write, int64_t& s
   ASSERT_EQ(recs.size(), 21u);
   const std::vector<std::string> afters{h0, recs[3].cursor, h0, recs[11].cursor, recs[20].cursor,
                                         "", recs[15].cursor};
-  const std::vector<FeedFilter> filters{{}, {{"alpha"}}, {{"beta", "gamma"}}, {{"no-such-type"}},
-                                        {{"beta", "beta"}}};
+  const std::vector<FeedFilter> filters{
+      {}, {{"alpha"}}, {{"beta", "gamma"}}, {{"no-such-type"}}, {{"beta", "beta"}}};
   std::vector<UnseenQuery> queries;
   for (size_t i = 0; i < afters.size(); ++i) {
     for (size_t j = 0; j < filters.size(); ++j) {
@@ -218,7 +218,8 @@ inline void CheckCountMany(FeedSource& feed, const FeedWriter& write, int64_t& s
   }
   // Spot checks against what was written.
   auto spot = feed.CountUnseenMany(
-      std::vector<UnseenQuery>{{{}, h0}, {{{"beta"}}, h0}, {{{"gamma"}}, recs[3].cursor}, {{}, h1}}, h1);
+      std::vector<UnseenQuery>{{{}, h0}, {{{"beta"}}, h0}, {{{"gamma"}}, recs[3].cursor}, {{}, h1}},
+      h1);
   ASSERT_TRUE(spot.has_value());
   EXPECT_EQ((*spot)[0].count, 21);
   EXPECT_EQ((*spot)[0].last_cursor, h1);

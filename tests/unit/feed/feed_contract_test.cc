@@ -1,15 +1,16 @@
 // The FeedSource contract (feed_contract.h) against the embedded feed and the fixture-directory
 // feed; tests/integration/neo4j runs the same contract against a real Neo4j.
+#include "feed_contract.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "../temp_dir.h"
 #include "core/time.h"
 #include "feed/embedded/embedded_feed.h"
 #include "feed/fixtures/fixture_feed.h"
-#include "feed_contract.h"
-#include "../temp_dir.h"
 
 namespace retrain {
 namespace {

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "core/time.h"
 #include "../temp_dir.h"
+#include "core/time.h"
 
 namespace retrain {
 namespace {
@@ -182,7 +182,8 @@ TEST(FixtureParseTest, ShapeErrorsNameTheFile) {
       {R"({"job_id": "j", "ingested_at": "yesterday", "records": []})", "'yesterday'"},
       {R"({"job_id": "j", "ingested_at": "2026-11-26T06:35:10Z"})", "'records'"},
       {R"({"job_id": "j", "ingested_at": "2026-11-26T06:35:10Z", "records": {}})", "'records'"},
-      {R"({"job_id": "j", "ingested_at": "2026-11-26T06:35:10Z", "records": [{}, 3]})", "records[1]"},
+      {R"({"job_id": "j", "ingested_at": "2026-11-26T06:35:10Z", "records": [{}, 3]})",
+       "records[1]"},
       {"not json", "not valid JSON"},
   };
   for (const auto& c : cases) {
@@ -196,10 +197,12 @@ TEST(FixtureParseTest, ShapeErrorsNameTheFile) {
 }
 
 TEST(FixtureParseTest, DateOnlyAndEmptyRecords) {
-  auto r = FixtureFeed::ParseFile(R"({"job_id": "j", "ingested_at": "2026-11-26", "records": []})", "f");
+  auto r =
+      FixtureFeed::ParseFile(R"({"job_id": "j", "ingested_at": "2026-11-26", "records": []})", "f");
   ASSERT_TRUE(r.has_value());
   EXPECT_TRUE(r->empty());
-  r = FixtureFeed::ParseFile(R"({"job_id": "j", "ingested_at": "2026-11-26", "records": [{"a": 1}]})", "f");
+  r = FixtureFeed::ParseFile(
+      R"({"job_id": "j", "ingested_at": "2026-11-26", "records": [{"a": 1}]})", "f");
   ASSERT_TRUE(r.has_value());
   ASSERT_EQ(r->size(), 1u);
   EXPECT_EQ((*r)[0].landed_at_ms, T("2026-11-26T00:00:00Z"));
@@ -218,7 +221,8 @@ TEST(FixtureOpenTest, EmptyDirectoryAndUri) {
   auto f = FixtureFeed::Open(dir.path());
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ((*f)->Head().value_or("x"), "");
-  EXPECT_EQ((*f)->Uri(), "fixtures:" + std::filesystem::absolute(dir.path()).lexically_normal().string());
+  EXPECT_EQ((*f)->Uri(),
+            "fixtures:" + std::filesystem::absolute(dir.path()).lexically_normal().string());
   EXPECT_TRUE((*f)->Ping().has_value());
 }
 
@@ -251,8 +255,8 @@ TEST_F(FixtureFeedTest, InvalidCursorIsAnError) {
   auto garbage = feed->CountUnseen({}, "garbage", feed->Head().value_or(""));
   if (threw || (garbage.has_value())) {
     FAIL() << "fixture feed " << (threw ? "throws on 'x|y|z'" : "")
-                 << (threw && garbage.has_value() ? " and " : "")
-                 << (garbage.has_value() ? "accepts 'garbage' as the feed start" : "");
+           << (threw && garbage.has_value() ? " and " : "")
+           << (garbage.has_value() ? "accepts 'garbage' as the feed start" : "");
   }
   ASSERT_TRUE(r.has_value());
   ASSERT_FALSE(r->has_value());

@@ -118,7 +118,8 @@ TEST(Parser, OperationWithEverything) {
   EXPECT_EQ(sels[0].type_condition->value, "T");
   EXPECT_FALSE(sels[1].type_condition.has_value());
   EXPECT_EQ(sels[2].kind, ast::Selection::Kind::kFragmentSpread);
-  EXPECT_EQ(std::get<ast::OperationDefinition>(doc->definitions[2]).operation, ast::OperationType::kMutation);
+  EXPECT_EQ(std::get<ast::OperationDefinition>(doc->definitions[2]).operation,
+            ast::OperationType::kMutation);
   EXPECT_EQ(std::get<ast::OperationDefinition>(doc->definitions[3]).operation,
             ast::OperationType::kSubscription);
 }
@@ -164,16 +165,19 @@ TEST(Parser, SyntaxErrorsMatchGraphqlJs) {
             "definitions. @1:1");
   EXPECT_EQ(ParseError("queryy { a }"), "Syntax Error: Unexpected Name \"queryy\". @1:1");
   EXPECT_EQ(ParseError("{ a(b \"c\") }"), "Syntax Error: Expected \":\", found String \"c\". @1:7");
-  EXPECT_EQ(ParseError("fragment F T { a }"), "Syntax Error: Expected \"on\", found Name \"T\". @1:12");
+  EXPECT_EQ(ParseError("fragment F T { a }"),
+            "Syntax Error: Expected \"on\", found Name \"T\". @1:12");
   EXPECT_EQ(ParseError("enum E { true }"),
             "Syntax Error: Name \"true\" is reserved and cannot be used for an enum value. @1:10");
-  EXPECT_EQ(ParseError("directive @d on NOWHERE"), "Syntax Error: Unexpected Name \"NOWHERE\". @1:17");
+  EXPECT_EQ(ParseError("directive @d on NOWHERE"),
+            "Syntax Error: Unexpected Name \"NOWHERE\". @1:17");
   EXPECT_EQ(ParseError("{\n  a\n  b %\n}"), "Syntax Error: Unexpected character: \"%\". @3:5");
 }
 
 TEST(Parser, ColumnsCountUtf16Units) {
   // U+1F600 is two UTF-16 code units; the error after it is at column 6 of line 1.
-  EXPECT_EQ(ParseError("\"\xF0\x9F\x98\x80\" %"), "Syntax Error: Unexpected character: \"%\". @1:6");
+  EXPECT_EQ(ParseError("\"\xF0\x9F\x98\x80\" %"),
+            "Syntax Error: Unexpected character: \"%\". @1:6");
 }
 
 TEST(Parser, TokenLimit) {
@@ -189,7 +193,8 @@ TEST(Printer, StringsAndTypes) {
   EXPECT_EQ(PrintString("a\"b\\\n\x01"), "\"a\\\"b\\\\\\n\\u0001\"");
   auto doc = Parse("query ($a: [[Int!]]!) { a }");
   ASSERT_TRUE(doc);
-  EXPECT_EQ(PrintType(std::get<ast::OperationDefinition>(doc->definitions[0]).variables[0].type), "[[Int!]]!");
+  EXPECT_EQ(PrintType(std::get<ast::OperationDefinition>(doc->definitions[0]).variables[0].type),
+            "[[Int!]]!");
 }
 
 }  // namespace
@@ -200,7 +205,8 @@ namespace {
 
 TEST(Parser, NestingIsBounded) {
   std::string deep = "{ a(x: " + std::string(300, '[') + std::string(300, ']') + ") }";
-  EXPECT_EQ(ParseError(deep), "Syntax Error: Document nesting is deeper than 256 levels. Parsing aborted. @1:263");
+  EXPECT_EQ(ParseError(deep),
+            "Syntax Error: Document nesting is deeper than 256 levels. Parsing aborted. @1:263");
   std::string sel = "{ a";
   for (int i = 0; i < 300; ++i) sel += " { a";
   EXPECT_NE(ParseError(sel).find("nesting is deeper"), std::string::npos);

@@ -51,8 +51,8 @@ inline std::unique_ptr<Schema> MakeSchema(std::string_view sdl = kTestSdl) {
 
 // Runs `query` (variables as JSON text) and returns the response as JSON text.
 inline std::string RunQuery(const Schema& schema, std::string_view query,
-                       std::string_view variables = "null", const ExecuteOptions& options = {},
-                       Value root = Value()) {
+                            std::string_view variables = "null", const ExecuteOptions& options = {},
+                            Value root = Value()) {
   Request req;
   req.query = std::string(query);
   req.variables = *ParseJson(variables);

@@ -36,11 +36,13 @@ TEST(Value, JsNumbersAndInspect) {
   EXPECT_EQ(FormatJsNumber(0.000001), "0.000001");
   Value obj = *ParseJson(R"({"a": [1, "x", {"b": {"c": [1]}}], "d": null, "e": {}})");
   EXPECT_EQ(Inspect(obj), R"({ a: [1, "x", [Object]], d: null, e: {} })");
-  EXPECT_EQ(Inspect(*ParseJson("[1,2,3,4,5,6,7,8,9,10,11,12]")), "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... 2 more items]");
+  EXPECT_EQ(Inspect(*ParseJson("[1,2,3,4,5,6,7,8,9,10,11,12]")),
+            "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... 2 more items]");
 }
 
 TEST(Json, RoundTrip) {
-  auto v = ParseJson(R"({"i": 1, "f": 1.5, "s": "\u00e9\n", "l": [true, null], "big": 18446744073709551615})");
+  auto v = ParseJson(
+      R"({"i": 1, "f": 1.5, "s": "\u00e9\n", "l": [true, null], "big": 18446744073709551615})");
   ASSERT_TRUE(v);
   EXPECT_TRUE(v->Find("i")->IsInt());
   EXPECT_TRUE(v->Find("f")->IsFloat());
@@ -51,7 +53,8 @@ TEST(Json, RoundTrip) {
 }
 
 TEST(Json, RequestParsing) {
-  auto r = ParseRequestJson(R"({"query": "{ a }", "variables": "{\"x\": 1}", "operationName": null})");
+  auto r =
+      ParseRequestJson(R"({"query": "{ a }", "variables": "{\"x\": 1}", "operationName": null})");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->query, "{ a }");
   EXPECT_EQ(r->variables.Find("x")->AsInt(), 1);
@@ -68,11 +71,13 @@ TEST(Json, DeepNestingIsRefusedBeforeAnyRecursiveWalk) {
   auto v = ParseJson(deep);
   ASSERT_FALSE(v);
   EXPECT_EQ(v.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_NE(v.error().message.find("deeper than 64 levels"), std::string::npos) << v.error().message;
+  EXPECT_NE(v.error().message.find("deeper than 64 levels"), std::string::npos)
+      << v.error().message;
   std::string vars = R"({"query": "{ a }", "variables": )" + std::string(100'000, '{');
   EXPECT_EQ(ParseRequestJson(vars).error().code, ErrorCode::kInvalidArgument);
   // Variables sent as JSON text are bounded too.
-  std::string text_vars = R"({"query": "{ a }", "variables": ")" + std::string(100'000, '[') + R"("})";
+  std::string text_vars =
+      R"({"query": "{ a }", "variables": ")" + std::string(100'000, '[') + R"("})";
   EXPECT_EQ(ParseRequestJson(text_vars).error().code, ErrorCode::kInvalidArgument);
   // 64 levels are accepted.
   EXPECT_TRUE(ParseJson(std::string(64, '[') + std::string(64, ']')));
@@ -80,15 +85,23 @@ TEST(Json, DeepNestingIsRefusedBeforeAnyRecursiveWalk) {
 
 TEST(Json, ExecuteJsonEndToEnd) {
   auto schema = testing::MakeSchema();
-  ASSERT_TRUE(schema->SetResolver("Query.hello", [](const Value&, const Value& args, Context&) -> FieldResult {
-    return "hi " + args.Find("name")->AsString();
-  }));
+  ASSERT_TRUE(schema->SetResolver("Query.hello",
+                                  [](const Value&, const Value& args, Context&) -> FieldResult {
+                                    return "hi " + args.Find("name")->AsString();
+                                  }));
   Context ctx;
-  EXPECT_EQ(ExecuteJson(*schema, R"({"query": "query Q($n: String!) { hello(name: $n) }", "variables": {"n": "Ann"}, "operationName": "Q"})", ctx),
-            R"({"data":{"hello":"hi Ann"}})");
-  EXPECT_EQ(ExecuteJson(*schema, "not json", ctx).find(R"("extensions":{"code":"BAD_REQUEST"})") != std::string::npos, true);
-  EXPECT_EQ(ExecuteJson(*schema, R"({"query": "{"})", ctx),
-            R"({"errors":[{"message":"Syntax Error: Expected Name, found <EOF>.","locations":[{"line":1,"column":2}],"extensions":{"code":"GRAPHQL_PARSE_FAILED"}}]})");
+  EXPECT_EQ(
+      ExecuteJson(
+          *schema,
+          R"({"query": "query Q($n: String!) { hello(name: $n) }", "variables": {"n": "Ann"}, "operationName": "Q"})",
+          ctx),
+      R"({"data":{"hello":"hi Ann"}})");
+  EXPECT_EQ(ExecuteJson(*schema, "not json", ctx).find(R"("extensions":{"code":"BAD_REQUEST"})") !=
+                std::string::npos,
+            true);
+  EXPECT_EQ(
+      ExecuteJson(*schema, R"({"query": "{"})", ctx),
+      R"({"errors":[{"message":"Syntax Error: Expected Name, found <EOF>.","locations":[{"line":1,"column":2}],"extensions":{"code":"GRAPHQL_PARSE_FAILED"}}]})");
 }
 
 }  // namespace

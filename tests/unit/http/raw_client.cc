@@ -6,11 +6,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cctype>
-#include <cerrno>
-
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
+#include <cerrno>
 
 namespace retrain::testing {
 

@@ -41,8 +41,7 @@ void ExpectError(const RawResponse& res, int status, const std::string& code) {
   EXPECT_EQ(res.status, status);
   EXPECT_EQ(res.Header("content-type"), "application/json");
   EXPECT_EQ(res.Header("server"), "retrain");
-  EXPECT_NE(res.body.find(R"({"error":{"code":")" + code + R"(","message":")"),
-            std::string::npos)
+  EXPECT_NE(res.body.find(R"({"error":{"code":")" + code + R"(","message":")"), std::string::npos)
       << res.body;
 }
 
@@ -80,9 +79,10 @@ TEST_F(ServerErrorsTest, ChunkedBodyOverLimitIs413) {
 
 TEST_F(ServerErrorsTest, BodyAtTheLimitIsAccepted) {
   RawClient raw(port());
-  ASSERT_TRUE(raw.Send("POST /up HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-                       "1f4\r\n" + std::string(500, 'a') + "\r\n1f4\r\n" +
-                       std::string(500, 'b') + "\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      raw.Send("POST /up HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+               "1f4\r\n" +
+               std::string(500, 'a') + "\r\n1f4\r\n" + std::string(500, 'b') + "\r\n0\r\n\r\n"));
   auto chunked = raw.Read();
   ASSERT_TRUE(chunked);
   EXPECT_EQ(chunked->status, 200);

@@ -60,8 +60,8 @@ inline ServerOptions WithThreads(int threads) {
 }
 
 inline std::string Get(std::string_view target, std::string_view extra_headers = {}) {
-  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n" +
-         std::string(extra_headers) + "\r\n";
+  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n" + std::string(extra_headers) +
+         "\r\n";
 }
 
 }  // namespace retrain::testing

@@ -104,7 +104,7 @@ TEST(HttpServerLifecycleTest, StopWaitsForInFlightRequestThenRefusesConnections)
 
   auto start = Clock::now();
   server->Stop(5'000);
-  EXPECT_GE(MsSince(start), 250);   // waited for the handler
+  EXPECT_GE(MsSince(start), 250);    // waited for the handler
   EXPECT_LT(MsSince(start), 3'000);  // but not for the whole grace period
   EXPECT_EQ(server->InFlight(), 0);
 

@@ -39,9 +39,9 @@ TEST(HttpServerTest, PostRoundTrip) {
   auto server = StartLocal(Echo);
   ASSERT_TRUE(server);
   HttpClient client;
-  auto res = client.Send(MakeRequest("POST", UrlOf(*server, "/models/m1/retrain"),
-                                     R"({"reason":"manual"})",
-                                     {{"Content-Type", "application/json"}}));
+  auto res =
+      client.Send(MakeRequest("POST", UrlOf(*server, "/models/m1/retrain"),
+                              R"({"reason":"manual"})", {{"Content-Type", "application/json"}}));
   ASSERT_TRUE(res.has_value()) << res.error().message;
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->body, R"(POST /models/m1/retrain {"reason":"manual"})");
@@ -57,9 +57,9 @@ TEST(HttpServerTest, HandlerSeesDecodedPathQueryLowerCasedHeadersAndPeer) {
   });
   ASSERT_TRUE(server);
   RawClient raw(server->port());
-  ASSERT_TRUE(raw.Send(
-      "PUT /jobs/a%20b%2Fc?limit=5&status=running+now&x=%26&limit=7&flag HTTP/1.1\r\n"
-      "Host: test\r\nX-Request-ID: abc\r\nContent-Length: 3\r\n\r\nxyz"));
+  ASSERT_TRUE(
+      raw.Send("PUT /jobs/a%20b%2Fc?limit=5&status=running+now&x=%26&limit=7&flag HTTP/1.1\r\n"
+               "Host: test\r\nX-Request-ID: abc\r\nContent-Length: 3\r\n\r\nxyz"));
   auto res = raw.Read();
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 202);
@@ -172,7 +172,9 @@ TEST(HttpServerTest, ExtraHeadersAndNoContent) {
   auto server = StartLocal([](const Request& r) {
     if (r.path == "/empty") return MakeResponse(204, "", "");
     Response created = MakeResponse(201, "{\"id\":1}");
-    created.headers = {{"Location", "/jobs/1"}, {"Set-Cookie", "a=1"}, {"Set-Cookie", "b=2"},
+    created.headers = {{"Location", "/jobs/1"},
+                       {"Set-Cookie", "a=1"},
+                       {"Set-Cookie", "b=2"},
                        {"Content-Length", "999"}};
     return created;
   });
@@ -200,8 +202,9 @@ TEST(HttpServerTest, ExpectContinueGetsInterimResponse) {
   auto server = StartLocal(Echo);
   ASSERT_TRUE(server);
   RawClient raw(server->port());
-  ASSERT_TRUE(raw.Send("POST /up HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
-                       "Content-Length: 4\r\n\r\n"));
+  ASSERT_TRUE(
+      raw.Send("POST /up HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+               "Content-Length: 4\r\n\r\n"));
   auto interim = raw.Read();
   ASSERT_TRUE(interim);
   EXPECT_EQ(interim->status, 100);

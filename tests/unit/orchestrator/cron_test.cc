@@ -39,12 +39,12 @@ TEST(CronParseTest, ErrorNamesTheField) {
     const char* field;
   };
   const Case cases[] = {
-      {"60 * * * *", "minute field '60'"},   {"-1 * * * *", "minute field"},
-      {"a * * * *", "minute field 'a'"},      {"*/0 * * * *", "minute field '*/0'"},
-      {"5-1 * * * *", "minute field '5-1'"},  {"1,,2 * * * *", "minute field '1,,2'"},
-      {"0 24 * * *", "hour field '24'"},      {"0 0 0 * *", "day-of-month field '0'"},
-      {"0 0 32 * *", "day-of-month field '32'"}, {"0 0 * 13 *", "month field '13'"},
-      {"0 0 * 0 *", "month field '0'"},       {"0 0 * * 8", "day-of-week field '8'"},
+      {"60 * * * *", "minute field '60'"},        {"-1 * * * *", "minute field"},
+      {"a * * * *", "minute field 'a'"},          {"*/0 * * * *", "minute field '*/0'"},
+      {"5-1 * * * *", "minute field '5-1'"},      {"1,,2 * * * *", "minute field '1,,2'"},
+      {"0 24 * * *", "hour field '24'"},          {"0 0 0 * *", "day-of-month field '0'"},
+      {"0 0 32 * *", "day-of-month field '32'"},  {"0 0 * 13 *", "month field '13'"},
+      {"0 0 * 0 *", "month field '0'"},           {"0 0 * * 8", "day-of-week field '8'"},
       {"0 0 * * MON", "day-of-week field 'MON'"}, {"0 0 * * 1-", "day-of-week field '1-'"},
       {"0 0 * * */x", "day-of-week field '*/x'"},
   };
@@ -100,7 +100,8 @@ TEST(CronNextTest, DayOfWeekOnly) {
   // 2026-11-26 is a Thursday.
   EXPECT_EQ(Next("0 0 * * 0", "2026-11-26T06:30:00Z"), "2026-11-29T00:00:00.000Z");  // Sunday
   EXPECT_EQ(Next("0 0 * * 7", "2026-11-26T06:30:00Z"), "2026-11-29T00:00:00.000Z");  // 7 = Sunday
-  EXPECT_EQ(Next("30 9 * * 1-5", "2026-11-27T10:00:00Z"), "2026-11-30T09:30:00.000Z");  // Fri -> Mon
+  EXPECT_EQ(Next("30 9 * * 1-5", "2026-11-27T10:00:00Z"),
+            "2026-11-30T09:30:00.000Z");  // Fri -> Mon
   EXPECT_EQ(Next("30 9 * * 1-5", "2026-11-26T09:00:00Z"), "2026-11-26T09:30:00.000Z");
 }
 

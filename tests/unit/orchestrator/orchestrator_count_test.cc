@@ -70,7 +70,8 @@ class OrchestratorCountTest : public testing::OrchestratorTest {
 
 TEST_F(OrchestratorCountTest, OnePassCountsEveryModelInOneFeedCall) {
   std::vector<ModelSettings> models;
-  for (int i = 0; i < 20; ++i) models.push_back(MakeModel("m" + std::to_string(i), i < 3 ? 5 : 1000));
+  for (int i = 0; i < 20; ++i)
+    models.push_back(MakeModel("m" + std::to_string(i), i < 3 ? 5 : 1000));
   BuildCounting(models);
   Append(7);
   orch_->auto_trigger().RunOnce();

@@ -73,7 +73,8 @@ TEST_F(OrchestratorEventsTest, ReconcileHandsTheJobToTheExecutor) {
   EXPECT_NE(metrics_.Render().find("retrain_trigger_lag_seconds_count{model=\"m\"} 1"),
             std::string::npos);
   EXPECT_NE(metrics_.Render().find("retrain_trigger_lag_seconds_sum{model=\"m\"} 2\n"),
-            std::string::npos) << metrics_.Render();
+            std::string::npos)
+      << metrics_.Render();
 
   // The next pass only observes: no second submission.
   orch_->reconciler().ReconcileOnce();
@@ -208,7 +209,7 @@ TEST_F(OrchestratorEventsTest, EventsNeedTheAttemptsToken) {
   Job j = MakePendingJob();
   orch_->reconciler().ReconcileOnce();
   for (const std::string& token : {std::string(), std::string("wrong"),
-                                  orch_->tokens().For(j.id, 2), orch_->tokens().For("other", 1)}) {
+                                   orch_->tokens().For(j.id, 2), orch_->tokens().For("other", 1)}) {
     auto r = orch_->commands().ApplyEvent(j.id, Status(JobStatus::kRunning), token);
     ASSERT_FALSE(r.has_value()) << token;
     EXPECT_EQ(r.error().code, ErrorCode::kUnauthenticated);
@@ -216,7 +217,8 @@ TEST_F(OrchestratorEventsTest, EventsNeedTheAttemptsToken) {
   }
   EXPECT_EQ(Get(j.id).status, JobStatus::kScheduled);
   EXPECT_EQ(Events(j.id).size(), 2u);
-  auto ok = orch_->commands().ApplyEvent(j.id, Status(JobStatus::kRunning), orch_->tokens().For(j.id, 1));
+  auto ok =
+      orch_->commands().ApplyEvent(j.id, Status(JobStatus::kRunning), orch_->tokens().For(j.id, 1));
   ASSERT_TRUE(ok.has_value()) << ok.error().message;
   EXPECT_EQ(Events(j.id).back().source, EventSource::kWorker);
 }
@@ -232,7 +234,8 @@ TEST_F(OrchestratorEventsTest, TokenOfAPreviousAttemptIsRejected) {
   ASSERT_FALSE(stale.has_value());
   EXPECT_EQ(stale.error().code, ErrorCode::kUnauthenticated);
   EXPECT_EQ(stale.error().api_code, "invalid_token");
-  auto ok = orch_->commands().ApplyEvent(j.id, Status(JobStatus::kRunning), orch_->tokens().For(j.id, 2));
+  auto ok =
+      orch_->commands().ApplyEvent(j.id, Status(JobStatus::kRunning), orch_->tokens().For(j.id, 2));
   ASSERT_TRUE(ok.has_value()) << ok.error().message;
 }
 
@@ -500,7 +503,8 @@ TEST_F(OrchestratorEventsTest, MetricsAreCappedPerEventAndPerJob) {
   EXPECT_EQ(HttpStatusFor(big.error().code), 422);
   size_t before = Events(j.id).size();
   for (size_t i = 0; i < kMaxMetricsPerJob / kMaxMetricsPerEvent; ++i) {
-    auto ok = orch_->commands().ApplyEvent(j.id, metrics_event(int(i * kMaxMetricsPerEvent), kMaxMetricsPerEvent), token);
+    auto ok = orch_->commands().ApplyEvent(
+        j.id, metrics_event(int(i * kMaxMetricsPerEvent), kMaxMetricsPerEvent), token);
     ASSERT_TRUE(ok.has_value()) << ok.error().message;
   }
   EXPECT_EQ(Get(j.id).metrics.size(), kMaxMetricsPerJob);

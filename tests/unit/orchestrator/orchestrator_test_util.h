@@ -204,8 +204,11 @@ class OrchestratorTest : public ::testing::Test {
                       std::optional<std::string> reason, bool force,
                       std::optional<std::string> idempotency_key = std::nullopt,
                       bool* replayed = nullptr) {
-    auto r = orch_->commands().Trigger({.model_id = model_id, .kind = kind, .reason = reason,
-                                        .force = force, .idempotency_key = idempotency_key});
+    auto r = orch_->commands().Trigger({.model_id = model_id,
+                                        .kind = kind,
+                                        .reason = reason,
+                                        .force = force,
+                                        .idempotency_key = idempotency_key});
     if (!r) return std::unexpected(r.error());
     if (replayed) *replayed = r->replayed;
     return r->job;

@@ -33,7 +33,8 @@ TEST_F(OrchestratorTriggerTest, AutomaticTriggerAtExactlyMinRecords) {
   EXPECT_EQ(j.window.after, "");
   EXPECT_EQ(j.window.upto, "5");
   EXPECT_EQ(j.window.records, 5);
-  EXPECT_EQ(j.window.ingestion_jobs, (std::vector<std::pair<std::string, int64_t>>{{"ingest-1", 5}}));
+  EXPECT_EQ(j.window.ingestion_jobs,
+            (std::vector<std::pair<std::string, int64_t>>{{"ingest-1", 5}}));
   EXPECT_EQ(j.scheduled_at_ms, clock_.NowMs());
   EXPECT_EQ(j.executor, "local");
   EXPECT_EQ(j.attempt, 1);

@@ -24,7 +24,8 @@ class EventSinkTest : public ::testing::Test {
           if (answers.size() > 1) answers.pop_front();
           return a;
         },
-        clock, [this](int64_t ms) {
+        clock,
+        [this](int64_t ms) {
           sleeps.push_back(ms);
           clock.Advance(ms);
         });
@@ -66,8 +67,8 @@ TEST_F(EventSinkTest, PostsJsonWithTheBearerToken) {
 }
 
 TEST_F(EventSinkTest, RetriesTransientFailuresWithCappedBackoff) {
-  answers = {Refused(), Status(503), Status(502), Status(500), Status(503), Status(503),
-             Status(503), Status(503), Status(200)};
+  answers = {Refused(),   Status(503), Status(502), Status(500), Status(503),
+             Status(503), Status(503), Status(503), Status(200)};
   auto sink = MakeSink();
   ASSERT_TRUE(sink.Post("{}").has_value());
   EXPECT_EQ(requests.size(), 9u);
@@ -88,7 +89,8 @@ TEST_F(EventSinkTest, GivesUpAfterTheBudget) {
 }
 
 TEST_F(EventSinkTest, ConflictStopsAtOnce) {
-  answers = {Status(409, R"({"error":{"code":"invalid_transition","message":"The job is cancelled."}})")};
+  answers = {
+      Status(409, R"({"error":{"code":"invalid_transition","message":"The job is cancelled."}})")};
   auto sink = MakeSink();
   auto s = sink.Post(R"({"status":"completed"})");
   ASSERT_FALSE(s.has_value());
@@ -99,11 +101,11 @@ TEST_F(EventSinkTest, ConflictStopsAtOnce) {
 }
 
 TEST_F(EventSinkTest, OtherClientErrorsAreFinal) {
-  for (auto [status, code] : std::vector<std::pair<int, ErrorCode>>{
-           {401, ErrorCode::kUnauthenticated},
-           {403, ErrorCode::kPermissionDenied},
-           {404, ErrorCode::kNotFound},
-           {422, ErrorCode::kInvalidArgument}}) {
+  for (auto [status, code] :
+       std::vector<std::pair<int, ErrorCode>>{{401, ErrorCode::kUnauthenticated},
+                                              {403, ErrorCode::kPermissionDenied},
+                                              {404, ErrorCode::kNotFound},
+                                              {422, ErrorCode::kInvalidArgument}}) {
     answers = {Status(status)};
     requests.clear();
     auto sink = MakeSink();

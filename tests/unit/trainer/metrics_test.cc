@@ -17,16 +17,14 @@ TEST(AucTest, PerfectAndInvertedRankings) {
 TEST(AucTest, HandComputedWithoutTies) {
   // Positives at 0.35 and 0.8; negatives at 0.1 and 0.4. Pairs (pos > neg): 0.35>0.1,
   // 0.8>0.1, 0.8>0.4 = 3 of 4.
-  EXPECT_DOUBLE_EQ(*Auc(std::vector<float>{0.1f, 0.4f, 0.35f, 0.8f},
-                        std::vector<float>{0, 0, 1, 1}),
-                   0.75);
+  EXPECT_DOUBLE_EQ(
+      *Auc(std::vector<float>{0.1f, 0.4f, 0.35f, 0.8f}, std::vector<float>{0, 0, 1, 1}), 0.75);
 }
 
 TEST(AucTest, TiesCountHalf) {
   // Positive 0.5 ties negative 0.5 (0.5), beats negative 0.2 (1); positive 0.9 beats both (2).
   // (0.5 + 1 + 2) / (2 * 2) = 0.875.
-  EXPECT_DOUBLE_EQ(*Auc(std::vector<float>{0.5f, 0.2f, 0.5f, 0.9f},
-                        std::vector<float>{0, 0, 1, 1}),
+  EXPECT_DOUBLE_EQ(*Auc(std::vector<float>{0.5f, 0.2f, 0.5f, 0.9f}, std::vector<float>{0, 0, 1, 1}),
                    0.875);
   // Every score equal: 0.5.
   EXPECT_DOUBLE_EQ(*Auc(std::vector<float>{0.3f, 0.3f, 0.3f}, std::vector<float>{1, 0, 1}), 0.5);
@@ -43,8 +41,7 @@ TEST(AucTest, UndefinedWithOneClassOrBadInput) {
 TEST(LogLossTest, HandComputed) {
   // -(ln 0.8 + ln(1 - 0.4)) / 2
   const double expected = -(std::log(0.8) + std::log(0.6)) / 2.0;
-  EXPECT_NEAR(*LogLoss(std::vector<float>{0.8f, 0.4f}, std::vector<float>{1, 0}), expected,
-              1e-7);
+  EXPECT_NEAR(*LogLoss(std::vector<float>{0.8f, 0.4f}, std::vector<float>{1, 0}), expected, 1e-7);
 }
 
 TEST(LogLossTest, ClipsCertainMistakes) {

@@ -108,9 +108,7 @@ class FakeTracker final : public Tracker, public ArtifactReader {
                     int64_t) override {
     return {};
   }
-  Status SetTag(const std::string&, const std::string&, const std::string&) override {
-    return {};
-  }
+  Status SetTag(const std::string&, const std::string&, const std::string&) override { return {}; }
   Status LogParams(const std::string& run_id,
                    const std::map<std::string, std::string>& p) override {
     for (const auto& [k, v] : p) params[run_id][k] = v;
@@ -144,8 +142,7 @@ class FakeRegistry final : public ModelRegistry {
   Result<ModelVersion> CreateVersion(const std::string& name, const std::string& source,
                                      const std::string& run_id) override {
     auto& versions = models.at(name);
-    versions.push_back(
-        ModelVersion{name, std::to_string(versions.size() + 1), run_id, source});
+    versions.push_back(ModelVersion{name, std::to_string(versions.size() + 1), run_id, source});
     return versions.back();
   }
   Result<std::optional<ModelVersion>> GetByAlias(const std::string& name,

@@ -106,14 +106,14 @@ TEST(WorkerSettingsTest, TheGateIsConfiguredByItsVariables) {
   EXPECT_EQ(s->gate.min_holdout, 50);
   EXPECT_DOUBLE_EQ(s->holdout_fraction, 0.25);
 
-  for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"RETRAINING_PROMOTION_METRIC", "rmse"},
-           {"RETRAINING_PROMOTION_MIN_DELTA", "-1"},
-           {"RETRAINING_PROMOTION_CONFIDENCE", "1.5"},
-           {"RETRAINING_PROMOTION_RESAMPLES", "999"},
-           {"RETRAINING_PROMOTION_SEED", "x"},
-           {"RETRAINING_MIN_HOLDOUT", "-5"},
-           {"RETRAINING_HOLDOUT_FRACTION", "0"}}) {
+  for (auto [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"RETRAINING_PROMOTION_METRIC", "rmse"},
+                                                        {"RETRAINING_PROMOTION_MIN_DELTA", "-1"},
+                                                        {"RETRAINING_PROMOTION_CONFIDENCE", "1.5"},
+                                                        {"RETRAINING_PROMOTION_RESAMPLES", "999"},
+                                                        {"RETRAINING_PROMOTION_SEED", "x"},
+                                                        {"RETRAINING_MIN_HOLDOUT", "-5"},
+                                                        {"RETRAINING_HOLDOUT_FRACTION", "0"}}) {
     Environment bad = Minimal();
     bad[name] = value;
     auto r = ParseWorkerSettings(bad);

@@ -39,9 +39,13 @@ TEST(TrainParamsTest, DefaultsAndOverrides) {
 }
 
 TEST(TrainParamsTest, RejectsBadValuesNamingTheKey) {
-  for (auto [key, value] : std::vector<std::pair<std::string, std::string>>{
-           {"num_round", "0"}, {"num_round", "ten"}, {"max_depth", "-1"}, {"eta", "0"},
-           {"eta", "1.5"}, {"seed", "-3"}, {"nthread", "2x"}}) {
+  for (auto [key, value] : std::vector<std::pair<std::string, std::string>>{{"num_round", "0"},
+                                                                            {"num_round", "ten"},
+                                                                            {"max_depth", "-1"},
+                                                                            {"eta", "0"},
+                                                                            {"eta", "1.5"},
+                                                                            {"seed", "-3"},
+                                                                            {"nthread", "2x"}}) {
     auto p = ParseTrainParams({{key, value}});
     ASSERT_FALSE(p.has_value()) << key << "=" << value;
     EXPECT_EQ(p.error().code, ErrorCode::kInvalidArgument);

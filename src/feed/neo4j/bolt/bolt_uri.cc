@@ -1,9 +1,10 @@
 #include "feed/neo4j/bolt/bolt_uri.h"
-#include "core/strings.h"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+
+#include "core/strings.h"
 
 namespace retrain::bolt {
 namespace {
@@ -14,9 +15,9 @@ struct SchemeInfo {
   bool routing;
 };
 constexpr SchemeInfo kSchemes[] = {
-    {"bolt", TlsMode::kNone, false},       {"bolt+s", TlsMode::kVerify, false},
+    {"bolt", TlsMode::kNone, false},           {"bolt+s", TlsMode::kVerify, false},
     {"bolt+ssc", TlsMode::kSelfSigned, false}, {"neo4j", TlsMode::kNone, true},
-    {"neo4j+s", TlsMode::kVerify, true},   {"neo4j+ssc", TlsMode::kSelfSigned, true},
+    {"neo4j+s", TlsMode::kVerify, true},       {"neo4j+ssc", TlsMode::kSelfSigned, true},
 };
 
 }  // namespace

@@ -8,9 +8,8 @@ namespace retrain::bolt {
 namespace {
 
 constexpr uint8_t kHello = 0x01, kGoodbye = 0x02, kReset = 0x0F, kRun = 0x10, kBegin = 0x11,
-                  kCommit = 0x12, kRollback = 0x13, kDiscard = 0x2F, kPull = 0x3F,
-                  kLogon = 0x6A, kSuccess = 0x70, kRecord = 0x71, kIgnored = 0x7E,
-                  kFailure = 0x7F;
+                  kCommit = 0x12, kRollback = 0x13, kDiscard = 0x2F, kPull = 0x3F, kLogon = 0x6A,
+                  kSuccess = 0x70, kRecord = 0x71, kIgnored = 0x7E, kFailure = 0x7F;
 constexpr size_t kReadBuffer = 64 * 1024;
 
 std::string StringField(const Dict& d, std::string_view key) {
@@ -62,8 +61,8 @@ Error Neo4jError(std::string_view code, std::string_view message, std::string_vi
     text = "Neo4j rejected the query (" + std::string(code) + "): " + std::string(message);
   } else if (StartsWith(code, "Neo.TransientError.") || StartsWith(code, "Neo.DatabaseError.")) {
     ec = ErrorCode::kUnavailable;
-    text = "Neo4j could not complete the request (" + std::string(code) +
-           "): " + std::string(message);
+    text =
+        "Neo4j could not complete the request (" + std::string(code) + "): " + std::string(message);
   } else {
     text = "Neo4j refused the request (" + std::string(code) + "): " + std::string(message);
   }
@@ -78,8 +77,8 @@ BoltConnection::BoltConnection(const BoltConfig& config, std::unique_ptr<Transpo
 BoltConnection::~BoltConnection() { Goodbye(); }
 
 Result<std::unique_ptr<BoltConnection>> BoltConnection::Open(const BoltConfig& config) {
-  TransportOptions t{config.address.host, config.address.port, config.address.tls,
-                     config.ca_file, config.connect_timeout_ms};
+  TransportOptions t{config.address.host, config.address.port, config.address.tls, config.ca_file,
+                     config.connect_timeout_ms};
   auto transport = Transport::Connect(t);
   if (!transport) return std::unexpected(transport.error());
   std::unique_ptr<BoltConnection> c(new BoltConnection(config, std::move(*transport)));
@@ -100,8 +99,8 @@ Status BoltConnection::Broken(Error error) {
 Status BoltConnection::Handshake() {
   // Magic, then four proposals: 5.8 down to 5.0 (range 8), 4.4, and two empty slots.
   static constexpr uint8_t kHandshake[20] = {0x60, 0x60, 0xB0, 0x17, 0x00, 0x08, 0x08,
-                                             0x05, 0x00, 0x00, 0x04, 0x04, 0, 0, 0, 0,
-                                             0, 0, 0, 0};
+                                             0x05, 0x00, 0x00, 0x04, 0x04, 0,    0,
+                                             0,    0,    0,    0,    0,    0};
   if (auto s = transport_->WriteAll(
           std::string_view(reinterpret_cast<const char*>(kHandshake), sizeof kHandshake),
           config_.connect_timeout_ms);
@@ -111,10 +110,10 @@ Status BoltConnection::Handshake() {
   uint8_t reply[4];
   if (auto s = ReadExact(reply, 4); !s) return s;
   if (std::memcmp(reply, "HTTP", 4) == 0) {
-    return Broken(Fail(ErrorCode::kFailedPrecondition,
-                       "The server at " + FormatBoltUri(config_.address) +
-                           " answered with HTTP: that is not a Bolt port.")
-                      .error());
+    return Broken(
+        Fail(ErrorCode::kFailedPrecondition, "The server at " + FormatBoltUri(config_.address) +
+                                                 " answered with HTTP: that is not a Bolt port.")
+            .error());
   }
   version_ = {reply[3], reply[2]};
   if (version_.major == 0) {
@@ -135,9 +134,9 @@ Status BoltConnection::Login() {
     auth = {{"scheme", "basic"}, {"principal", config_.user}, {"credentials", config_.password}};
   }
   if (version_.AtLeast(5, 3)) {
-    hello.emplace_back("bolt_agent", Dict{{"product", config_.user_agent},
-                                          {"language", "C++/23"},
-                                          {"platform", "Linux"}});
+    hello.emplace_back(
+        "bolt_agent",
+        Dict{{"product", config_.user_agent}, {"language", "C++/23"}, {"platform", "Linux"}});
   }
   if (version_.major == 4) hello.emplace_back("patch_bolt", List{"utc"});
   const bool logon = version_.AtLeast(5, 1);
@@ -253,9 +252,9 @@ Result<Dict> BoltConnection::ExpectSuccess(std::string_view what) {
         continue;  // answer to a message pipelined after an earlier failure
       default:
         return std::unexpected(
-            Broken(Fail(ErrorCode::kUnavailable,
-                        "Neo4j sent an unexpected message (tag " + std::to_string(m->tag) +
-                            ") in answer to " + std::string(what) + ".")
+            Broken(Fail(ErrorCode::kUnavailable, "Neo4j sent an unexpected message (tag " +
+                                                     std::to_string(m->tag) + ") in answer to " +
+                                                     std::string(what) + ".")
                        .error())
                 .error());
     }
@@ -324,10 +323,10 @@ Result<QuerySummary> BoltConnection::Run(std::string_view query, const Dict& par
       return fail(FailureToError(meta));
     }
     if (m->tag != kSuccess) {
-      return std::unexpected(Broken(Fail(ErrorCode::kUnavailable,
-                                         "Neo4j sent an unexpected message while streaming.")
-                                        .error())
-                                 .error());
+      return std::unexpected(
+          Broken(Fail(ErrorCode::kUnavailable, "Neo4j sent an unexpected message while streaming.")
+                     .error())
+              .error());
     }
     const Value* more = Field(meta, "has_more");
     const bool has_more = more != nullptr && more->Is<bool>() && *more->Get<bool>();

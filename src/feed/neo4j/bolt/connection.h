@@ -52,16 +52,16 @@ struct BoltVersion {
 };
 
 struct RunOptions {
-  std::string database;     // "" = the server's default database
+  std::string database;       // "" = the server's default database
   int64_t fetch_size = 1000;  // records per PULL; -1 = all at once
-  bool read_only = false;   // mode "r" (routes to a reader in a cluster)
+  bool read_only = false;     // mode "r" (routes to a reader in a cluster)
 };
 
 struct QuerySummary {
   std::vector<std::string> fields;
-  int64_t records = 0;     // records handed to the callback
-  bool stopped = false;    // the callback asked to stop (the rest was discarded)
-  Dict metadata;           // the final SUCCESS metadata (type, stats, bookmark, ...)
+  int64_t records = 0;   // records handed to the callback
+  bool stopped = false;  // the callback asked to stop (the rest was discarded)
+  Dict metadata;         // the final SUCCESS metadata (type, stats, bookmark, ...)
 };
 
 // Receives one record (values in `fields` order). Return false to stop the stream.
@@ -114,10 +114,10 @@ class BoltConnection {
   std::unique_ptr<Transport> transport_;
   BoltVersion version_;
   std::string server_agent_;
-  std::string out_;                 // queued chunked messages
-  std::vector<uint8_t> in_;         // read buffer
+  std::string out_;          // queued chunked messages
+  std::vector<uint8_t> in_;  // read buffer
   size_t in_pos_ = 0, in_end_ = 0;
-  std::vector<uint8_t> message_;    // the message being assembled
+  std::vector<uint8_t> message_;  // the message being assembled
   bool broken_ = false;
   bool in_tx_ = false;
   bool failed_ = false;  // a FAILURE is pending RESET

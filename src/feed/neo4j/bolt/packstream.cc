@@ -278,24 +278,38 @@ Result<Value> Decoder::ReadAt(int depth) {
     return ReadStruct(static_cast<uint8_t>(m & 0x0F), depth);
   } else {
     switch (m) {
-      case 0xC0: return Value(nullptr);
-      case 0xC2: return Value(false);
-      case 0xC3: return Value(true);
+      case 0xC0:
+        return Value(nullptr);
+      case 0xC2:
+        return Value(false);
+      case 0xC3:
+        return Value(true);
       case 0xC1: {
         auto bits = Be(8);
         if (!bits) return std::unexpected(bits.error());
         return Value(std::bit_cast<double>(*bits));
       }
-      case 0xC8: case 0xC9: case 0xCA: case 0xCB: {
+      case 0xC8:
+      case 0xC9:
+      case 0xCA:
+      case 0xCB: {
         int bytes = 1 << (m - 0xC8);
         auto raw = Be(bytes);
         if (!raw) return std::unexpected(raw.error());
         return Value(sign(*raw, bytes));
       }
-      case 0xCC: case 0xCD: case 0xCE:
-      case 0xD0: case 0xD1: case 0xD2:
-      case 0xD4: case 0xD5: case 0xD6:
-      case 0xD8: case 0xD9: case 0xDA: {
+      case 0xCC:
+      case 0xCD:
+      case 0xCE:
+      case 0xD0:
+      case 0xD1:
+      case 0xD2:
+      case 0xD4:
+      case 0xD5:
+      case 0xD6:
+      case 0xD8:
+      case 0xD9:
+      case 0xDA: {
         int width = 1 << (m & 0x03);
         auto s = Be(width);
         if (!s) return std::unexpected(s.error());
@@ -549,11 +563,28 @@ Result<Value> DecodeOne(std::span<const uint8_t> in) {
 }
 
 const char* TypeName(const Value& value) {
-  static constexpr const char* kNames[] = {
-      "Null",    "Boolean",        "Integer",       "Float",    "String",  "Bytes",
-      "List",    "Dictionary",     "Node",          "Relationship", "UnboundRelationship",
-      "Path",    "Date",           "Time",          "LocalTime", "DateTime", "DateTimeZoneId",
-      "LocalDateTime", "Duration", "Point2D",       "Point3D",  "Structure"};
+  static constexpr const char* kNames[] = {"Null",
+                                           "Boolean",
+                                           "Integer",
+                                           "Float",
+                                           "String",
+                                           "Bytes",
+                                           "List",
+                                           "Dictionary",
+                                           "Node",
+                                           "Relationship",
+                                           "UnboundRelationship",
+                                           "Path",
+                                           "Date",
+                                           "Time",
+                                           "LocalTime",
+                                           "DateTime",
+                                           "DateTimeZoneId",
+                                           "LocalDateTime",
+                                           "Duration",
+                                           "Point2D",
+                                           "Point3D",
+                                           "Structure"};
   return kNames[value.v.index()];
 }
 

@@ -127,16 +127,20 @@ struct Value {
 
   Value() : v(nullptr) {}
   template <typename T>
-    requires std::is_constructible_v<Variant, T&&> &&
-             (!std::is_same_v<std::remove_cvref_t<T>, Value>)
-  Value(T&& x) : v(std::forward<T>(x)) {}  // NOLINT: implicit on purpose
+  requires std::is_constructible_v<Variant, T&&> &&
+      (!std::is_same_v<std::remove_cvref_t<T>, Value>)Value(T&& x)
+      : v(std::forward<T>(x)) {}  // NOLINT: implicit on purpose
   Value(int x) : v(int64_t{x}) {}
   Value(const char* s) : v(std::string(s)) {}
 
   template <typename T>
-  bool Is() const { return std::holds_alternative<T>(v); }
+  bool Is() const {
+    return std::holds_alternative<T>(v);
+  }
   template <typename T>
-  const T* Get() const { return std::get_if<T>(&v); }
+  const T* Get() const {
+    return std::get_if<T>(&v);
+  }
   bool IsNull() const { return Is<std::nullptr_t>(); }
   // The entry `key` of a dictionary, or nullptr when absent or not a dictionary.
   const Value* Find(std::string_view key) const;
@@ -145,10 +149,9 @@ struct Value {
 };
 
 // Structure tags.
-inline constexpr uint8_t kTagNode = 0x4E, kTagRelationship = 0x52,
-                         kTagUnboundRelationship = 0x72, kTagPath = 0x50, kTagDate = 0x44,
-                         kTagTime = 0x54, kTagLocalTime = 0x74, kTagDateTime = 0x49,
-                         kTagDateTimeZoneId = 0x69, kTagLocalDateTime = 0x64,
+inline constexpr uint8_t kTagNode = 0x4E, kTagRelationship = 0x52, kTagUnboundRelationship = 0x72,
+                         kTagPath = 0x50, kTagDate = 0x44, kTagTime = 0x54, kTagLocalTime = 0x74,
+                         kTagDateTime = 0x49, kTagDateTimeZoneId = 0x69, kTagLocalDateTime = 0x64,
                          kTagDuration = 0x45, kTagPoint2D = 0x58, kTagPoint3D = 0x59,
                          kTagLegacyDateTime = 0x46, kTagLegacyDateTimeZoneId = 0x66;
 
@@ -170,8 +173,7 @@ class Encoder {
  private:
   void Raw(uint8_t b) { out_.push_back(static_cast<char>(b)); }
   void Be(uint64_t v, int bytes);
-  void SizedHeader(uint32_t size, uint8_t tiny, uint8_t b8, uint8_t b16, uint8_t b32,
-                   bool has8);
+  void SizedHeader(uint32_t size, uint8_t tiny, uint8_t b8, uint8_t b16, uint8_t b32, bool has8);
   std::string& out_;
 };
 

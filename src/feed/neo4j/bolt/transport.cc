@@ -102,8 +102,8 @@ Result<std::unique_ptr<Transport>> Transport::Connect(const TransportOptions& o)
         done = true;
       });
       if (!impl->RunFor(o.connect_timeout_ms, done)) {
-        return Fail(ErrorCode::kUnavailable, "The TLS handshake with Neo4j at " + where +
-                                                 " timed out.");
+        return Fail(ErrorCode::kUnavailable,
+                    "The TLS handshake with Neo4j at " + where + " timed out.");
       }
       if (ec) {
         std::string hint = o.tls == TlsMode::kVerify
@@ -122,8 +122,8 @@ Result<std::unique_ptr<Transport>> Transport::Connect(const TransportOptions& o)
 
 Status Transport::WriteAll(std::string_view data, int64_t timeout_ms) {
   if (!impl_->open) {
-    return Fail(ErrorCode::kUnavailable, "The connection to Neo4j at " + impl_->where +
-                                             " is closed.");
+    return Fail(ErrorCode::kUnavailable,
+                "The connection to Neo4j at " + impl_->where + " is closed.");
   }
   bool done = false;
   error_code ec;
@@ -151,8 +151,8 @@ Status Transport::WriteAll(std::string_view data, int64_t timeout_ms) {
 
 Result<size_t> Transport::ReadSome(std::span<uint8_t> buffer, int64_t timeout_ms) {
   if (!impl_->open) {
-    return Fail(ErrorCode::kUnavailable, "The connection to Neo4j at " + impl_->where +
-                                             " is closed.");
+    return Fail(ErrorCode::kUnavailable,
+                "The connection to Neo4j at " + impl_->where + " is closed.");
   }
   bool done = false;
   error_code ec;

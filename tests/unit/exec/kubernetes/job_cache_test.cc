@@ -32,7 +32,8 @@ TEST(JobCache, RelistAfterGoneFailsJobsThatVanishedUnfinished) {
   ScriptedCollection<JobCache> f;
   f.server.Add(Response(
       200, ListBody("JobList", {Job("a", "u-a", "10"), Job("b", "u-b", "11", "Complete")}, "11")));
-  f.server.Add(Chunked({R"({"type":"ERROR","object":{"kind":"Status","code":410}})" "\n"}));
+  f.server.Add(Chunked({R"({"type":"ERROR","object":{"kind":"Status","code":410}})"
+                        "\n"}));
   // Both Jobs are gone when we look again.
   f.server.Add(Response(200, ListBody("JobList", {}, "30")));
   ASSERT_TRUE(f.watched->Relist().has_value());

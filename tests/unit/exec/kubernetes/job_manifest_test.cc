@@ -86,7 +86,8 @@ TEST(JobName, DistinctJobIdsGiveDistinctNames) {
 
 TEST(JobId, ValidationRejectsUnusableIds) {
   EXPECT_TRUE(ValidateJobId(kJobId).has_value());
-  for (const std::string& bad : std::vector<std::string>{"", "-abc", "abc-", "a b", "a/b", std::string(64, 'a')}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "-abc", "abc-", "a b", "a/b", std::string(64, 'a')}) {
     auto s = ValidateJobId(bad);
     ASSERT_FALSE(s.has_value()) << bad;
     EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument);
@@ -166,7 +167,8 @@ TEST(JobManifest, OptionalFieldsCanBeLeftOut) {
   EXPECT_FALSE((*m)["spec"].contains("activeDeadlineSeconds"));
   EXPECT_FALSE((*m)["spec"].contains("ttlSecondsAfterFinished"));
   EXPECT_FALSE((*m)["spec"]["template"]["spec"].contains("serviceAccountName"));
-  EXPECT_FALSE((*m)["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"].contains("cpu"));
+  EXPECT_FALSE(
+      (*m)["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"].contains("cpu"));
 }
 
 TEST(JobManifest, EnvIsPlainExceptTheTokenWhichComesFromTheSecret) {
@@ -197,11 +199,13 @@ TEST(JobManifest, ImageChoice) {
   Fixture f;
   JobManifestOptions o;
   o.image = "registry/worker:1";
-  EXPECT_EQ((*BuildJobManifest(f.spec, "n", o))["spec"]["template"]["spec"]["containers"][0]["image"],
-            "registry/worker:1");
+  EXPECT_EQ(
+      (*BuildJobManifest(f.spec, "n", o))["spec"]["template"]["spec"]["containers"][0]["image"],
+      "registry/worker:1");
   f.model.image = "registry/special:2";
-  EXPECT_EQ((*BuildJobManifest(f.spec, "n", o))["spec"]["template"]["spec"]["containers"][0]["image"],
-            "registry/special:2");
+  EXPECT_EQ(
+      (*BuildJobManifest(f.spec, "n", o))["spec"]["template"]["spec"]["containers"][0]["image"],
+      "registry/special:2");
   f.model.image.clear();
   o.image.clear();
   auto m = BuildJobManifest(f.spec, "n", o);

@@ -64,11 +64,13 @@ TEST(KubeClient, GivesUpAfterMaxAttempts) {
 TEST(KubeClient, ForbiddenNamesVerbResourceAndNamespace) {
   ClientFixture f;
   f.server.Add(Response(
-      403, R"({"kind":"Status","reason":"Forbidden","message":"jobs.batch is forbidden: User \"u\" cannot create resource \"jobs\""})"));
+      403,
+      R"({"kind":"Status","reason":"Forbidden","message":"jobs.batch is forbidden: User \"u\" cannot create resource \"jobs\""})"));
   auto r = f.client->CreateObject(kJobsResource, "ml", json{{"kind", "Job"}});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::kPermissionDenied);
-  EXPECT_TRUE(r.error().message.starts_with("Kubernetes denied create on jobs.batch in namespace ml"))
+  EXPECT_TRUE(
+      r.error().message.starts_with("Kubernetes denied create on jobs.batch in namespace ml"))
       << r.error().message;
   EXPECT_NE(r.error().message.find("cannot create resource"), std::string::npos);
   EXPECT_EQ(f.server.requests().size(), 1u) << "403 is not retried";
@@ -95,15 +97,14 @@ TEST(KubeClient, WatchParsesEventsSplitAcrossChunks) {
   ClientFixture f;
   std::string e1 = R"({"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"5"}}})";
   std::string e2 = R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"9"}}})";
-  f.server.Add(Chunked({e1.substr(0, 10), e1.substr(10) + "\n" + e2.substr(0, 5),
-                        e2.substr(5) + "\n"}));
+  f.server.Add(
+      Chunked({e1.substr(0, 10), e1.substr(10) + "\n" + e2.substr(0, 5), e2.substr(5) + "\n"}));
   std::vector<std::string> seen;
-  auto end = f.client->Watch(kJobsResource, "ml", "a=b", "4", 30,
-                             [&](const std::string& type, const json& obj) {
-                               seen.push_back(type + ":" +
-                                              obj["metadata"]["resourceVersion"].get<std::string>());
-                               return true;
-                             });
+  auto end = f.client->Watch(
+      kJobsResource, "ml", "a=b", "4", 30, [&](const std::string& type, const json& obj) {
+        seen.push_back(type + ":" + obj["metadata"]["resourceVersion"].get<std::string>());
+        return true;
+      });
   ASSERT_TRUE(end.has_value()) << end.error().message;
   EXPECT_EQ(*end, WatchEnd::kTimeout);
   EXPECT_EQ(seen, (std::vector<std::string>{"ADDED:5", "BOOKMARK:9"}));
@@ -116,8 +117,9 @@ TEST(KubeClient, WatchParsesEventsSplitAcrossChunks) {
 
 TEST(KubeClient, WatchExpiryAsEventOrStatus) {
   ClientFixture f;
-  f.server.Add(Chunked({R"({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired"}})"
-                        "\n"}));
+  f.server.Add(
+      Chunked({R"({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired"}})"
+               "\n"}));
   f.server.Add(Response(410, R"({"kind":"Status","code":410,"reason":"Gone"})"));
   auto noop = [](const std::string&, const json&) { return true; };
   EXPECT_EQ(*f.client->Watch(kJobsResource, "ml", "", "1", 30, noop), WatchEnd::kExpired);
@@ -126,7 +128,8 @@ TEST(KubeClient, WatchExpiryAsEventOrStatus) {
 
 TEST(KubeClient, DroppedWatchIsAnError) {
   ClientFixture f;
-  f.server.Add(Chunked({R"({"type":"ADDED","object":{"metadata":{"name":"a"}}})" "\n"},
+  f.server.Add(Chunked({R"({"type":"ADDED","object":{"metadata":{"name":"a"}}})"
+                        "\n"},
                        /*terminate=*/false));
   f.server.Add(Response(403, R"({"kind":"Status","message":"no watch for you"})"));
   int events = 0;

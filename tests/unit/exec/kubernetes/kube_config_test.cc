@@ -28,7 +28,8 @@ clusters:
 - name: c1
   cluster:
     server: https://10.1.2.3:6443/
-    certificate-authority-data: )") + kCaB64 + R"(
+    certificate-authority-data: )") +
+         kCaB64 + R"(
 contexts:
 - name: prod
   context: {cluster: c1, user: u1, namespace: ml}
@@ -37,8 +38,10 @@ contexts:
 users:
 - name: u1
   user:
-    client-certificate-data: )" + kCertB64 + R"(
-    client-key-data: )" + kKeyB64 + R"(
+    client-certificate-data: )" +
+         kCertB64 + R"(
+    client-key-data: )" +
+         kKeyB64 + R"(
 - name: u2
   user:
     token: abc.def
@@ -102,35 +105,43 @@ struct BadCase {
 TEST(Kubeconfig, RejectsUnsafeOrBrokenConfigs) {
   std::string head = "current-context: a\ncontexts:\n- name: a\n  context: {cluster: c, user: u}\n";
   std::vector<BadCase> cases = {
-      {head + "clusters:\n- name: c\n  cluster: {server: 'https://k', insecure-skip-tls-verify: true}\nusers:\n- name: u\n  user: {token: t}\n",
+      {head + "clusters:\n- name: c\n  cluster: {server: 'https://k', insecure-skip-tls-verify: "
+              "true}\nusers:\n- name: u\n  user: {token: t}\n",
        "insecure-skip-tls-verify"},
-      {head + "clusters:\n- name: c\n  cluster: {server: 'http://k'}\nusers:\n- name: u\n  user: {token: t}\n",
+      {head + "clusters:\n- name: c\n  cluster: {server: 'http://k'}\nusers:\n- name: u\n  user: "
+              "{token: t}\n",
        "https:// URL is required"},
-      {head + "clusters:\n- name: c\n  cluster: {server: 'https://k'}\nusers:\n- name: u\n  user:\n    exec: {command: aws}\n",
+      {head + "clusters:\n- name: c\n  cluster: {server: 'https://k'}\nusers:\n- name: u\n  "
+              "user:\n    exec: {command: aws}\n",
        "exec or auth-provider"},
-      {head + "clusters:\n- name: c\n  cluster: {server: 'https://k'}\nusers:\n- name: u\n  user: {client-certificate-data: " +
+      {head +
+           "clusters:\n- name: c\n  cluster: {server: 'https://k'}\nusers:\n- name: u\n  user: "
+           "{client-certificate-data: " +
            std::string(kCertB64) + "}\n",
        "without a key"},
       {head + "clusters: []\nusers: []\n", "no cluster named \"c\""},
       {"current-context: nope\ncontexts: []\n", "no context named \"nope\""},
       {"clusters: []\n", "no current-context"},
       {"[1, 2", "not valid YAML"},
-      {head + "clusters:\n- name: c\n  cluster: {server: 'https://k', certificate-authority-data: '!!!'}\n",
+      {head + "clusters:\n- name: c\n  cluster: {server: 'https://k', certificate-authority-data: "
+              "'!!!'}\n",
        "not base64"},
   };
   for (const auto& bc : cases) {
     auto c = ParseKubeconfig(bc.yaml, "/x", "", "cfg");
     ASSERT_FALSE(c.has_value()) << bc.yaml;
     EXPECT_EQ(c.error().code, ErrorCode::kInvalidArgument) << bc.yaml;
-    EXPECT_NE(c.error().message.find(bc.expected_fragment), std::string::npos)
-        << c.error().message;
+    EXPECT_NE(c.error().message.find(bc.expected_fragment), std::string::npos) << c.error().message;
   }
 }
 
 TEST(Kubeconfig, KubeconfigListMergesFilesInOrder) {
   TempDir dir;
-  std::string a = dir.Write("a", "current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n");
-  std::string b = dir.Write("b", "current-context: ignored\nclusters:\n- name: c\n  cluster: {server: 'https://b'}\nusers:\n- name: u\n  user: {token: tb}\n");
+  std::string a = dir.Write(
+      "a", "current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n");
+  std::string b = dir.Write("b",
+                            "current-context: ignored\nclusters:\n- name: c\n  cluster: {server: "
+                            "'https://b'}\nusers:\n- name: u\n  user: {token: tb}\n");
   auto c = LoadKubeconfig("", {{"KUBECONFIG", a + ":" + dir.path() + "/missing:" + b}});
   ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->server, "https://b");
@@ -191,9 +202,9 @@ TEST(AutoConfig, ExplicitPathWinsThenInClusterThenKubeconfig) {
   ASSERT_TRUE(from_env.has_value());
   EXPECT_EQ(from_env->source, path);
   // In-cluster is chosen when KUBERNETES_SERVICE_HOST is set (and fails here: no pod files).
-  auto in_cluster = LoadKubeConfigAuto("", {{"KUBERNETES_SERVICE_HOST", "h"},
-                                            {"KUBERNETES_SERVICE_PORT", "1"},
-                                            {"KUBECONFIG", path}});
+  auto in_cluster = LoadKubeConfigAuto(
+      "",
+      {{"KUBERNETES_SERVICE_HOST", "h"}, {"KUBERNETES_SERVICE_PORT", "1"}, {"KUBECONFIG", path}});
   ASSERT_FALSE(in_cluster.has_value());
   EXPECT_EQ(in_cluster.error().code, ErrorCode::kNotFound);
 }

@@ -12,7 +12,8 @@ namespace {
 using json = nlohmann::json;
 
 json Pod(const std::string& job_id, const std::string& attempt) {
-  json labels = {{"app.kubernetes.io/managed-by", "retrain"}, {"retrain.dev/job-id", job_id},
+  json labels = {{"app.kubernetes.io/managed-by", "retrain"},
+                 {"retrain.dev/job-id", job_id},
                  {"job-id", job_id}};
   if (!attempt.empty()) labels["retrain.dev/attempt"] = attempt;
   return {{"metadata", {{"name", "ml-retrain-m-j1-abcde"}, {"labels", labels}}},
@@ -45,8 +46,9 @@ TEST(PodCannotStart, EachReasonThatNeverResolvesFailsTheAttempt) {
 }
 
 TEST(PodCannotStart, DescribeNamesPodContainerReasonAndMessage) {
-  json pod = WithContainers(Pod("j1", "1"), {Waiting("trainer", "ImagePullBackOff",
-                                                     "Back-off pulling image \"nope:1\"")});
+  json pod =
+      WithContainers(Pod("j1", "1"),
+                     {Waiting("trainer", "ImagePullBackOff", "Back-off pulling image \"nope:1\"")});
   EXPECT_EQ(PodCannotStart(pod, "j1", 1)->Describe(),
             "Pod ml-retrain-m-j1-abcde cannot start container trainer: ImagePullBackOff: "
             "Back-off pulling image \"nope:1\"");
@@ -63,9 +65,9 @@ TEST(PodCannotStart, ErrImagePullAndContainerCreatingAreTransient) {
 }
 
 TEST(PodCannotStart, InitContainersCountAndComeFirst) {
-  json pod = WithContainers(Pod("j1", "1"), {Waiting("fetch", "CreateContainerConfigError",
-                                                     "secret \"s\" not found")},
-                            "initContainerStatuses");
+  json pod = WithContainers(
+      Pod("j1", "1"), {Waiting("fetch", "CreateContainerConfigError", "secret \"s\" not found")},
+      "initContainerStatuses");
   pod["status"]["containerStatuses"] = {Waiting("trainer", "PodInitializing")};
   auto f = PodCannotStart(pod, "j1", 1);
   ASSERT_TRUE(f.has_value());
@@ -74,8 +76,8 @@ TEST(PodCannotStart, InitContainersCountAndComeFirst) {
 }
 
 TEST(PodCannotStart, OtherContainersAreIgnored) {
-  json pod = WithContainers(Pod("j1", "1"), {Waiting("sidecar", "ImagePullBackOff"),
-                                             Waiting("trainer", "ErrImagePull")});
+  json pod = WithContainers(
+      Pod("j1", "1"), {Waiting("sidecar", "ImagePullBackOff"), Waiting("trainer", "ErrImagePull")});
   EXPECT_FALSE(PodCannotStart(pod, "j1", 1).has_value());
 }
 

@@ -30,13 +30,14 @@ json Pod(const std::string& name, const std::string& job_id, const std::string& 
 
 TEST(PodWatch, ListAndEventsTrackPodsThatCannotStart) {
   ScriptedCollection<PodWatch> f;
-  f.server.Add(Response(200, ListBody("PodList", {Pod("p-a", "a", "1", "ImagePullBackOff", "5"),
-                                   Pod("p-b", "b", "1", "ErrImagePull", "6")},
-                                  "6")));
-  f.server.Add(Chunked({WatchEvent("MODIFIED", Pod("p-b", "b", "1", "ImagePullBackOff", "7")),
-                        WatchEvent("DELETED", Pod("p-a", "a", "1", "ImagePullBackOff", "8")),
-                        WatchEvent("ADDED",
-                                   Pod("p-c", "c", "2", "CreateContainerConfigError", "9"))}));
+  f.server.Add(Response(200, ListBody("PodList",
+                                      {Pod("p-a", "a", "1", "ImagePullBackOff", "5"),
+                                       Pod("p-b", "b", "1", "ErrImagePull", "6")},
+                                      "6")));
+  f.server.Add(
+      Chunked({WatchEvent("MODIFIED", Pod("p-b", "b", "1", "ImagePullBackOff", "7")),
+               WatchEvent("DELETED", Pod("p-a", "a", "1", "ImagePullBackOff", "8")),
+               WatchEvent("ADDED", Pod("p-c", "c", "2", "CreateContainerConfigError", "9"))}));
   f.watched->Begin();
   ASSERT_TRUE(WaitUntil([&] { return f.watched->Failure("c", 2).has_value(); }));
   f.watched->Stop();

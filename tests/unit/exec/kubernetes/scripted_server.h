@@ -74,7 +74,9 @@ class ScriptedServer {
         std::lock_guard l(mu_);
         requests_.push_back(req);
         if (responses_.empty()) {
-          resp = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+          resp =
+              "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: "
+              "close\r\n\r\n";
         } else {
           resp = responses_.front();
           responses_.pop_front();
@@ -95,9 +97,8 @@ class ScriptedServer {
 };
 
 inline std::string Response(int status, const std::string& body, const std::string& extra = "") {
-  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\n" +
-         extra + "Content-Length: " + std::to_string(body.size()) +
-         "\r\nConnection: close\r\n\r\n" + body;
+  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\n" + extra +
+         "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
 }
 
 inline std::string Chunked(const std::vector<std::string>& chunks, bool terminate = true) {

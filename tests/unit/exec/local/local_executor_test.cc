@@ -1,5 +1,6 @@
 #include "exec/local/local_executor.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,8 +12,6 @@
 #include <set>
 #include <sstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 namespace retrain {
 namespace {
@@ -125,7 +124,8 @@ TEST_F(LocalExecutorTest, SuccessWritesPrivateLogInCreatedDirectory) {
 
 TEST_F(LocalExecutorTest, NonZeroExitReportsStatusAndLastLogLine) {
   auto& exec = Make();
-  ASSERT_TRUE(exec.Submit(Shell("job-fail", "echo first; echo '  boom: bad input  '; echo; exit 3")));
+  ASSERT_TRUE(
+      exec.Submit(Shell("job-fail", "echo first; echo '  boom: bad input  '; echo; exit 3")));
   auto done = WaitDone("job-fail");
   EXPECT_EQ(done.phase, ExecPhase::kFailed);
   EXPECT_EQ(done.message, "worker exited with status 3 (last log line: boom: bad input)");
@@ -162,8 +162,11 @@ TEST_F(LocalExecutorTest, EnvironmentIsExactlyTheSpecPlusInheritedBasics) {
   std::set<std::string> lines;
   std::istringstream log(ReadFile(LogOf("job-env")));
   for (std::string line; std::getline(log, line);) lines.insert(line);
-  std::set<std::string> expected = {"MODEL_ID=model-job-env", "RETRAINING_JOB_ID=job-env",
-                                    "FEED_URI=embedded:///x", "LANG=C.UTF-8", "TZ=UTC",
+  std::set<std::string> expected = {"MODEL_ID=model-job-env",
+                                    "RETRAINING_JOB_ID=job-env",
+                                    "FEED_URI=embedded:///x",
+                                    "LANG=C.UTF-8",
+                                    "TZ=UTC",
                                     "RETRAINING_CALLBACK_TOKEN=tok-s3cret-value"};
   for (const char* name : {"PATH", "HOME"}) {
     if (const char* value = getenv(name)) expected.insert(std::string(name) + "=" + value);
@@ -258,8 +261,9 @@ TEST_F(LocalExecutorTest, MissingBinaryGivesAClearError) {
   auto absolute = exec.Submit(Command("job-missing", {"/nonexistent/retrain-worker", "worker"}));
   ASSERT_FALSE(absolute.has_value());
   EXPECT_EQ(absolute.error().code, ErrorCode::kFailedPrecondition);
-  EXPECT_EQ(absolute.error().message,
-            "could not start worker command /nonexistent/retrain-worker: No such file or directory");
+  EXPECT_EQ(
+      absolute.error().message,
+      "could not start worker command /nonexistent/retrain-worker: No such file or directory");
   EXPECT_EQ(exec.Observe("job-missing")->phase, ExecPhase::kUnknown);
 
   auto bare = exec.Submit(Command("job-missing", {"no-such-retrain-worker"}));
@@ -290,7 +294,8 @@ TEST_F(LocalExecutorTest, UnknownJobIsReportedAsUnknown) {
 TEST_F(LocalExecutorTest, DestructorKillsRemainingWorkers) {
   Make();
   fs::path pid_file = dir_ / "pid";
-  ASSERT_TRUE(executor_->Submit(Shell("job-left", "echo $$ > " + pid_file.string() + "; sleep 10")));
+  ASSERT_TRUE(
+      executor_->Submit(Shell("job-left", "echo $$ > " + pid_file.string() + "; sleep 10")));
   ASSERT_TRUE(Eventually([&] { return !ReadFile(pid_file).empty(); }));
   pid_t pid = std::stoi(ReadFile(pid_file));
   executor_.reset();

@@ -17,9 +17,10 @@ TEST(BoltUri, ParsesEverySchemeAndDefaultPort) {
     const char* uri;
     TlsMode tls;
     bool routing;
-  } cases[] = {{"bolt://h", TlsMode::kNone, false},        {"bolt+s://h", TlsMode::kVerify, false},
-               {"bolt+ssc://h", TlsMode::kSelfSigned, false}, {"neo4j://h", TlsMode::kNone, true},
-               {"neo4j+s://h", TlsMode::kVerify, true},     {"NEO4J+SSC://h", TlsMode::kSelfSigned, true}};
+  } cases[] = {
+      {"bolt://h", TlsMode::kNone, false},           {"bolt+s://h", TlsMode::kVerify, false},
+      {"bolt+ssc://h", TlsMode::kSelfSigned, false}, {"neo4j://h", TlsMode::kNone, true},
+      {"neo4j+s://h", TlsMode::kVerify, true},       {"NEO4J+SSC://h", TlsMode::kSelfSigned, true}};
   for (const auto& c : cases) {
     auto a = ParseBoltUri(c.uri);
     ASSERT_TRUE(a.has_value()) << c.uri;
@@ -96,8 +97,9 @@ TEST(Neo4jCursor, RoundTripsAndSortsLikeThePair) {
 TEST(ValueJson, TemporalValuesAreIsoText) {
   using namespace bolt;
   EXPECT_EQ(neo4j::TemporalToIso(Value(Date{20783})), "2026-11-26");
-  EXPECT_EQ(neo4j::TemporalToIso(Value(LocalTime{(6 * 3600 + 30 * 60) * 1'000'000'000LL + 500'000'000})),
-            "06:30:00.5");
+  EXPECT_EQ(
+      neo4j::TemporalToIso(Value(LocalTime{(6 * 3600 + 30 * 60) * 1'000'000'000LL + 500'000'000})),
+      "06:30:00.5");
   EXPECT_EQ(neo4j::TemporalToIso(Value(Time{0, -5400})), "00:00:00-01:30");
   EXPECT_EQ(neo4j::TemporalToIso(Value(DateTime{1795674600, 0, 3600})),
             "2026-11-26T07:30:00+01:00");
@@ -112,9 +114,10 @@ TEST(ValueJson, TemporalValuesAreIsoText) {
 
 TEST(ValueJson, PropertiesBecomeAJsonObject) {
   using namespace bolt;
-  Dict props{{"ingestion_job", "j"}, {"updated_at", DateTime{0, 0, 0}}, {"score", 0.5},
-             {"label", int64_t{1}}, {"tags", List{"a", "b"}}, {"raw", Bytes{{1, 2, 3, 4}}},
-             {"seen", Date{0}}, {"where", Point2D{4326, 1.5, 2}}};
+  Dict props{{"ingestion_job", "j"},   {"updated_at", DateTime{0, 0, 0}},
+             {"score", 0.5},           {"label", int64_t{1}},
+             {"tags", List{"a", "b"}}, {"raw", Bytes{{1, 2, 3, 4}}},
+             {"seen", Date{0}},        {"where", Point2D{4326, 1.5, 2}}};
   EXPECT_EQ(neo4j::DictToJson(props, {"ingestion_job", "updated_at"}),
             R"({"label":1,"raw":"AQIDBA==","score":0.5,"seen":"1970-01-01","tags":["a","b"],)"
             R"("where":{"srid":4326,"x":1.5,"y":2.0}})");

@@ -21,7 +21,7 @@ std::string Hex(const std::string& bytes) {
 
 std::string Unhex(std::string_view hex) {
   std::string out;
-  for (size_t i = 0; i + 1 < hex.size() + 1; ) {
+  for (size_t i = 0; i + 1 < hex.size() + 1;) {
     while (i < hex.size() && hex[i] == ' ') ++i;
     if (i >= hex.size()) break;
     out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
@@ -83,8 +83,7 @@ TEST(PackStream, Strings) {
   Check(Value("A"), "81 41");
   Check(Value("ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
         "D0 1A 41 42 43 44 45 46 47 48 49 4A 4B 4C 4D 4E 4F 50 51 52 53 54 55 56 57 58 59 5A");
-  Check(Value("Größenmaßstäbe"),
-        "D0 12 47 72 C3 B6 C3 9F 65 6E 6D 61 C3 9F 73 74 C3 A4 62 65");
+  Check(Value("Größenmaßstäbe"), "D0 12 47 72 C3 B6 C3 9F 65 6E 6D 61 C3 9F 73 74 C3 A4 62 65");
   std::string big(300, 'x');
   EXPECT_EQ(Hex(Encode(Value(big))).substr(0, 8), "D1 01 2C");
   EXPECT_EQ(Decode(Encode(Value(big))), Value(big));
