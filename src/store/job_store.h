@@ -15,6 +15,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -34,6 +35,18 @@ struct JobPage {
   std::vector<Job> jobs;                   // newest first
   std::optional<int64_t> next_before_seq;  // set when more jobs follow
 };
+
+// The page of a keyset query that asked for limit + 1 rows, newest first: at most `limit` jobs,
+// with next_before_seq set when the extra row shows that more follow.
+inline JobPage PageOf(std::vector<Job> rows, int limit) {
+  JobPage page;
+  page.jobs = std::move(rows);
+  if (static_cast<int>(page.jobs.size()) > limit) {
+    page.jobs.resize(static_cast<size_t>(limit));
+    page.next_before_seq = page.jobs.back().seq;
+  }
+  return page;
+}
 
 struct ModelState {
   std::string model_id;

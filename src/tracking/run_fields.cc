@@ -35,4 +35,13 @@ std::map<std::string, std::string> RunParams(const Job& job) {
   return params;
 }
 
+Error ParamConflict(const std::string& run_id, const std::string& key, const std::string& have,
+                    const std::string& wanted) {
+  return Fail(ErrorCode::kFailedPrecondition,
+              "run " + run_id + " already has param " + key + " = '" + have +
+                  "'; MLflow params cannot change (new value '" + wanted + "')",
+              "param_conflict")
+      .error();
+}
+
 }  // namespace retrain

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "core/error.h"
 #include "core/job.h"
 
 namespace retrain {
@@ -18,5 +19,9 @@ std::string RunName(const Job& job);
 std::map<std::string, std::string> RunTags(const Job& job);
 // record_count, data_window_start, data_window_end, ingestion_jobs ("id:count,...").
 std::map<std::string, std::string> RunParams(const Job& job);
+
+// Tracker::LogParams' refusal to change a logged param: kFailedPrecondition "param_conflict".
+Error ParamConflict(const std::string& run_id, const std::string& key, const std::string& have,
+                    const std::string& wanted);
 
 }  // namespace retrain

@@ -46,17 +46,21 @@ bool InHoldout(std::string_view cursor, double holdout_fraction) {
 }
 
 void DatasetBuilder::Add(const FeedRecord& record) {
-  const int64_t read_before = stats_.records_read;
-  const int64_t used_before = stats_.Used() + stats_.dropped_by_limit;
   const bool hash = options_.split == HoldoutSplit::kHash;
-  AddPayload(record.payload_json, hash && InHoldout(record.cursor, options_.holdout_fraction));
-  if (stats_.records_read == read_before || stats_.Used() + stats_.dropped_by_limit == used_before)
-    return;  // skipped
-  rows_.back().by_order = !hash;
-  rows_.back().landed_ms = record.landed_at_ms;
+  Row row;
+  row.holdout = hash && InHoldout(record.cursor, options_.holdout_fraction);
+  row.by_order = !hash;
+  row.landed_ms = record.landed_at_ms;
+  AddRow(record.payload_json, std::move(row));
 }
 
 void DatasetBuilder::AddPayload(std::string_view payload_json, bool holdout) {
+  Row row;
+  row.holdout = holdout;
+  AddRow(payload_json, std::move(row));
+}
+
+void DatasetBuilder::AddRow(std::string_view payload_json, Row row) {
   ++stats_.records_read;
   nlohmann::json payload = nlohmann::json::parse(payload_json, nullptr, /*allow_exceptions=*/false);
   if (!payload.is_object()) {
@@ -69,9 +73,7 @@ void DatasetBuilder::AddPayload(std::string_view payload_json, bool holdout) {
     ++stats_.skipped_no_label;
     return;
   }
-  Row row;
   row.label = static_cast<float>(label);
-  row.holdout = holdout;
   for (const auto& [key, value] : payload.items()) {
     if (key == "label" || !value.is_number()) continue;
     auto [it, inserted] = index_.try_emplace(key, static_cast<uint32_t>(names_.size()));
@@ -80,7 +82,7 @@ void DatasetBuilder::AddPayload(std::string_view payload_json, bool holdout) {
     ++row.cells;
   }
   if (label == 1) ++stats_.positives;
-  ++(holdout ? stats_.holdout_rows : stats_.train_rows);
+  ++(row.holdout ? stats_.holdout_rows : stats_.train_rows);
   rows_.push_back(std::move(row));
   if (options_.max_rows > 0 && static_cast<int64_t>(rows_.size()) > options_.max_rows) {
     const Row& oldest = rows_.front();

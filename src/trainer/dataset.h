@@ -102,6 +102,9 @@ class DatasetBuilder {
     bool by_order = false;             // kNewest: Finish decides
     std::optional<int64_t> landed_ms;  // set for records given to Add
   };
+  // Parses one payload into `row` (whose split fields the caller set) and keeps it, or counts
+  // it as skipped; drops the oldest row beyond max_rows.
+  void AddRow(std::string_view payload_json, Row row);
   DatasetOptions options_;
   DatasetStats stats_;
   std::vector<std::string> names_;                   // feature names in order of first appearance

@@ -151,13 +151,7 @@ class PostgresJobStoreImpl final : public JobStore {
       if (!rows) return Err(rows);
       auto jobs = ReadJobs(*rows);
       if (!jobs) return Err(jobs);
-      JobPage page;
-      page.jobs = std::move(*jobs);
-      if (static_cast<int>(page.jobs.size()) > f.limit) {
-        page.jobs.resize(static_cast<size_t>(f.limit));
-        page.next_before_seq = page.jobs.back().seq;
-      }
-      return page;
+      return PageOf(std::move(*jobs), f.limit);
     });
   }
 

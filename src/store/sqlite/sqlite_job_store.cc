@@ -212,15 +212,9 @@ class SqliteJobStoreImpl final : public JobStore {
     if (f.model_id) (*q)->Bind(i++, *f.model_id);
     if (f.status) (*q)->Bind(i++, std::string(ToString(*f.status)));
     (*q)->Bind(i++, static_cast<int64_t>(f.limit) + 1);
-    JobPage page;
     auto jobs = ReadJobs(**q);
     if (!jobs) return Err(jobs);
-    page.jobs = std::move(*jobs);
-    if (static_cast<int>(page.jobs.size()) > f.limit) {
-      page.jobs.resize(static_cast<size_t>(f.limit));
-      page.next_before_seq = page.jobs.back().seq;
-    }
-    return page;
+    return PageOf(std::move(*jobs), f.limit);
   }
 
   Result<std::vector<Job>> ListActiveJobs() override {

@@ -381,10 +381,7 @@ Status FileTracker::LogParams(const std::string& run_id,
     if (!have) return std::unexpected(have.error());
     if (*have) {
       if (**have == v) continue;
-      return Fail(ErrorCode::kFailedPrecondition,
-                  "run " + run_id + " already has param " + key + " = '" + **have +
-                      "'; MLflow params cannot change (new value '" + v + "')",
-                  "param_conflict");
+      return std::unexpected(ParamConflict(run_id, key, **have, v));
     }
     if (auto s = WriteFileAtomic(run_dir / "params" / key, v, run_dir); !s) return s;
   }

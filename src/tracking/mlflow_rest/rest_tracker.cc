@@ -279,10 +279,7 @@ Status RestTracker::LogParams(const std::string& run_id,
     if (it == have.end()) {
       missing[key] = v;
     } else if (it->second != v) {
-      return Fail(ErrorCode::kFailedPrecondition,
-                  "run " + run_id + " already has param " + key + " = '" + it->second +
-                      "'; MLflow params cannot change (new value '" + v + "')",
-                  "param_conflict");
+      return std::unexpected(ParamConflict(run_id, key, it->second, v));
     }
   }
   while (!missing.empty()) {

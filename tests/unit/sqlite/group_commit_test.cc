@@ -94,7 +94,7 @@ TEST_F(GroupCommitTest, WritersQueuedBehindALeaderShareOneCommitUpToMaxGroup) {
   std::atomic<int> ok{0};
   for (int i = 1; i <= 7; ++i) rest.emplace_back([&, i] { ok += gc.Write(Insert(i)).has_value(); });
   // Give the seven time to reach the queue; the grouping below does not depend on how long.
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
   release = true;
   first.join();
   for (auto& th : rest) th.join();
