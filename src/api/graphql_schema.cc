@@ -52,12 +52,18 @@ type MLRetrainingJob {
   modelId: ID!
   status: MLRetrainingStatus!
   reason: String
-  "automatic | manual | graphql"
+  "automatic | manual | graphql | drift"
   trigger: String!
-  "Feed records in the job's data window."
+  "Feed records in the job's data window (the trigger window)."
   records: Int!
   dataWindowStart: DateTime
   dataWindowEnd: DateTime
+  "Records the worker trained and judged on (its training range; null until it reports)."
+  trainingRecords: Int
+  "When the oldest record of the training range landed."
+  trainingWindowStart: DateTime
+  "When the newest record of the training range landed."
+  trainingWindowEnd: DateTime
   "The feed-processor ingestion jobs the window covers."
   ingestionJobs: [String!]!
   scheduledAt: DateTime!
@@ -90,6 +96,37 @@ type MLModel {
   alias `champion`, automatic or manual, with the time range each version was champion.
   """
   champions(first: Int = 50): [MLChampion!]!
+  "The drift trigger (trigger.drift) and its last reading; null when the model has none."
+  drift: MLModelDrift
+}
+
+"""
+The population stability index (PSI) of the model's watched features between the champion's
+training data and the unseen records. A job starts (trigger `drift`) when the largest PSI
+reaches `threshold` with at least `minRecords` records unseen.
+"""
+type MLModelDrift {
+  threshold: Float!
+  minRecords: Int!
+  "The features configured to watch; empty means every feature of the champion's summary."
+  watchedFeatures: [String!]!
+  "The champion version whose training data is the reference; null when there is none."
+  championVersion: String
+  "Unseen records measured."
+  records: Int!
+  maxPsi: Float
+  maxPsiFeature: String
+  "Why there is no reading, when there is none."
+  note: String
+  "Each watched feature, highest PSI first."
+  features: [MLFeatureDrift!]!
+}
+
+type MLFeatureDrift {
+  feature: String!
+  psi: Float!
+  "Unseen records that have the feature."
+  records: Int!
 }
 
 "One move of a model's `champion` alias: which version was champion from when to when, and why."
@@ -180,6 +217,10 @@ Value JobValue(const Job& j) {
   v.Set("records", j.window.records);
   v.Set("dataWindowStart", OptTime(j.window.start_ms));
   v.Set("dataWindowEnd", OptTime(j.window.end_ms));
+  const TrainingRange training = TrainingRangeOf(j);
+  v.Set("trainingRecords", training.records ? Value(*training.records) : Value());
+  v.Set("trainingWindowStart", OptTime(training.start_ms));
+  v.Set("trainingWindowEnd", OptTime(training.end_ms));
   Value::List ingestion;
   for (const auto& [name, count] : j.window.ingestion_jobs) ingestion.emplace_back(name);
   v.Set("ingestionJobs", Value(std::move(ingestion)));
@@ -310,6 +351,37 @@ FieldResult JobQuery(JobStore& store, const Value& args) {
   return JobValue(*job);
 }
 
+Value DriftValue(const ModelSettings& model, const std::optional<DriftStatus>& s) {
+  if (!model.drift) return Value();
+  Value d = Value::EmptyObject();
+  d.Set("threshold", model.drift->threshold);
+  d.Set("minRecords", model.drift->min_records);
+  Value::List watched;
+  for (const auto& f : model.drift->features) watched.emplace_back(f);
+  d.Set("watchedFeatures", Value(std::move(watched)));
+  d.Set("championVersion",
+        s && !s->champion_version.empty() ? Value(s->champion_version) : Value());
+  d.Set("records", s ? s->records : int64_t{0});
+  const bool reading = s && !s->features.empty();
+  d.Set("maxPsi", reading ? Value(s->features.front().psi) : Value());
+  d.Set("maxPsiFeature", reading ? Value(s->features.front().feature) : Value());
+  d.Set("note", !s                ? Value("not measured yet: the trigger pass has not run")
+                : s->note.empty() ? Value()
+                                  : Value(s->note));
+  Value::List features;
+  if (s) {
+    for (const auto& f : s->features) {
+      Value v = Value::EmptyObject();
+      v.Set("feature", f.feature);
+      v.Set("psi", f.psi);
+      v.Set("records", f.records);
+      features.push_back(std::move(v));
+    }
+  }
+  d.Set("features", Value(std::move(features)));
+  return d;
+}
+
 FieldResult ModelsQuery(Orchestrator& orchestrator) {
   auto overview = orchestrator.reads().Overview();
   if (!overview) return Failure(overview.error());
@@ -320,6 +392,7 @@ FieldResult ModelsQuery(Orchestrator& orchestrator) {
     m.Set("minRecords", o.model->min_records);
     m.Set("unseenRecords", o.unseen_records);
     m.Set("activeJob", o.active_job ? JobValue(*o.active_job) : Value());
+    m.Set("drift", DriftValue(*o.model, o.drift));
     out.push_back(std::move(m));
   }
   return Value(std::move(out));

@@ -23,6 +23,7 @@ json JobJson(const Job& job) {
   for (const auto& [name, count] : job.window.ingestion_jobs) ingestion.push_back(name);
   json counts = json::object();
   for (const auto& [name, count] : job.window.ingestion_jobs) counts[name] = count;
+  const TrainingRange training = TrainingRangeOf(job);
   return json{
       {"id", job.id},
       {"modelId", job.model_id},
@@ -32,6 +33,9 @@ json JobJson(const Job& job) {
       {"records", job.window.records},
       {"dataWindowStart", TimeOrNull(job.window.start_ms)},
       {"dataWindowEnd", TimeOrNull(job.window.end_ms)},
+      {"trainingRecords", OrNull(training.records)},
+      {"trainingWindowStart", TimeOrNull(training.start_ms)},
+      {"trainingWindowEnd", TimeOrNull(training.end_ms)},
       {"ingestionJobs", ingestion},
       {"ingestionJobCounts", counts},
       {"scheduledAt", FormatRfc3339(job.scheduled_at_ms)},

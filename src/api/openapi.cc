@@ -53,7 +53,7 @@ std::string OpenApiDocument(const std::string& version) {
         {"modelId", {{"type", "string"}}},
         {"status", status_enum},
         {"reason", nullable_string},
-        {"trigger", {{"type", "string"}, {"enum", {"automatic", "manual", "graphql"}}}},
+        {"trigger", {{"type", "string"}, {"enum", {"automatic", "manual", "graphql", "drift"}}}},
         {"records", {{"type", "integer"}}},
         {"dataWindowStart", nullable_time},
         {"dataWindowEnd", nullable_time},

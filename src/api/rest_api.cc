@@ -491,6 +491,33 @@ Response RestApi::WorkerLog(const Request& r, const std::string& id) {
   return resp;
 }
 
+namespace {
+
+// A model's drift trigger settings and reading; null without trigger.drift.
+json DriftJson(const ModelSettings& m, const std::optional<DriftStatus>& s) {
+  if (!m.drift) return nullptr;
+  json features = json::array();
+  if (s) {
+    for (const auto& f : s->features) {
+      features.push_back({{"feature", f.feature}, {"psi", f.psi}, {"records", f.records}});
+    }
+  }
+  const bool reading = s && !s->features.empty();
+  return {{"threshold", m.drift->threshold},
+          {"minRecords", m.drift->min_records},
+          {"watchedFeatures", m.drift->features},
+          {"championVersion",
+           s && !s->champion_version.empty() ? json(s->champion_version) : json(nullptr)},
+          {"records", s ? s->records : 0},
+          {"maxPsi", reading ? json(s->features.front().psi) : json(nullptr)},
+          {"maxPsiFeature", reading ? json(s->features.front().feature) : json(nullptr)},
+          {"note", s ? (s->note.empty() ? json(nullptr) : json(s->note))
+                     : json("not measured yet: the trigger pass has not run")},
+          {"features", features}};
+}
+
+}  // namespace
+
 Response RestApi::Models() {
   auto overview = orchestrator_.reads().Overview();
   if (!overview) return ErrorResponse(overview.error());
@@ -500,7 +527,8 @@ Response RestApi::Models() {
                       {"minRecords", o.model->min_records},
                       {"unseenRecords", o.unseen_records},
                       {"activeJobId", o.active_job ? json(o.active_job->id) : json(nullptr)},
-                      {"lastJob", o.last_job ? JobJson(*o.last_job) : json(nullptr)}});
+                      {"lastJob", o.last_job ? JobJson(*o.last_job) : json(nullptr)},
+                      {"drift", DriftJson(*o.model, o.drift)}});
   }
   return JsonResponse(200, {{"models", models}});
 }
@@ -536,6 +564,7 @@ Response RestApi::Preview(const std::string& model_id) {
                                        ? json(FormatRfc3339(*p->automatic.next_schedule_ms))
                                        : json(nullptr)},
                {"activeJobId", p->active_job_id ? json(*p->active_job_id) : json(nullptr)},
+               {"drift", DriftJson(m, p->drift)},
                {"automatic", decision(p->automatic)},
                {"manual", decision(p->manual)},
            });

@@ -238,7 +238,7 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
     oo.worker_env["NEO4J_PASSWORD"] = config.feed.neo4j_password;
   }
   Orchestrator orchestrator(oo, **store, **feed, **executor, tracking->tracker.get(), clock,
-                            metrics, tracking->registry);
+                            metrics, tracking->registry, tracking->reader);
 
   RestApiOptions ao;
   ao.tokens = *tokens;

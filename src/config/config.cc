@@ -273,6 +273,24 @@ void ParseTraining(const Block& model, const std::string& path, Ctx& ctx, ModelS
   }
 }
 
+void ParseTrigger(const Block& model, const std::string& path, Ctx& ctx, ModelSettings* m) {
+  Block b(model.Child("trigger"), path + ".trigger", ctx);
+  YAML::Node node = b.Child("drift");
+  if (node && !node.IsNull()) {
+    Block d(node, path + ".trigger.drift", ctx);
+    DriftSettings drift;
+    d.ReadNumber(
+        "threshold", [](double t) { return t > 0 && std::isfinite(t); },
+        "a population stability index above 0 (0.1 is a moderate shift, 0.25 a major one)",
+        &drift.threshold);
+    drift.features = d.StrList("features");
+    d.ReadInt("minRecords", 1, 1'000'000'000, &drift.min_records);
+    d.RejectUnknown({"threshold", "features", "minRecords"});
+    m->drift = std::move(drift);
+  }
+  b.RejectUnknown({"drift"});
+}
+
 void ParseEvaluation(const Block& model, const std::string& path, Ctx& ctx, ModelSettings* m) {
   Block b(model.Child("evaluation"), path + ".evaluation", ctx);
   double fraction = 0;
@@ -339,6 +357,7 @@ ModelSettings ParseModel(const YAML::Node& node, size_t index, Ctx& ctx) {
   }
   m.params = b.StrMap("params");
   ParseTraining(b, path, ctx, &m);
+  ParseTrigger(b, path, ctx, &m);
   ParseEvaluation(b, path, ctx, &m);
   ParsePromotion(b, path, ctx, &m);
   if (m.evaluation.holdout_fraction && m.params.count("holdout_fraction")) {
@@ -347,7 +366,7 @@ ModelSettings ParseModel(const YAML::Node& node, size_t index, Ctx& ctx) {
                       "evaluation.holdoutFraction"};
   }
   b.RejectUnknown({"id", "minRecords", "entityTypes", "command", "image", "timeout", "maxAttempts",
-                   "maxWait", "cooldown", "schedule", "params", "training", "evaluation",
+                   "maxWait", "cooldown", "schedule", "params", "training", "trigger", "evaluation",
                    "promotion"});
   return m;
 }

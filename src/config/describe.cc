@@ -96,6 +96,14 @@ std::string Describe(const Config& c) {
     p.Line(k + ".maxWait", m.max_wait_ms ? FormatDuration(*m.max_wait_ms) : "off");
     p.Line(k + ".cooldown", FormatDuration(m.cooldown_ms));
     p.Line(k + ".schedule", m.schedule.value_or("off"));
+    if (m.drift) {
+      p.Line(k + ".trigger.drift.threshold", Number(m.drift->threshold));
+      p.Line(k + ".trigger.drift.features",
+             m.drift->features.empty() ? "(every feature)" : Join(m.drift->features));
+      p.Line(k + ".trigger.drift.minRecords", std::to_string(m.drift->min_records));
+    } else {
+      p.Line(k + ".trigger.drift", "off");
+    }
     p.Line(k + ".training.policy", m.training.policy);
     if (m.training.lookback_ms)
       p.Line(k + ".training.lookback", FormatDuration(*m.training.lookback_ms));

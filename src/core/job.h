@@ -26,7 +26,9 @@ struct Window {
   std::vector<std::pair<std::string, int64_t>> ingestion_jobs;
 };
 
-enum class TriggerKind { kAutomatic, kManual, kGraphql };
+// How a job came to be: the automatic trigger's count, time or schedule rules (automatic), its
+// drift rule (drift), or a request over REST/CLI (manual) or GraphQL (graphql).
+enum class TriggerKind { kAutomatic, kManual, kGraphql, kDrift };
 std::string_view ToString(TriggerKind t);
 
 struct Job {
@@ -71,5 +73,15 @@ struct JobEvent {
   std::map<std::string, double> metrics;
   EventSource source = EventSource::kSystem;
 };
+
+// What a job's worker reported it trained on, from its metrics `training_records` and
+// `training_window_start` / `training_window_end` (Unix seconds of the oldest and newest record
+// used); unset until the worker reports them. The trigger window is job.window.
+struct TrainingRange {
+  std::optional<int64_t> records;
+  std::optional<int64_t> start_ms;
+  std::optional<int64_t> end_ms;
+};
+TrainingRange TrainingRangeOf(const Job& job);
 
 }  // namespace retrain

@@ -41,6 +41,16 @@ struct TrainingPolicy {
   std::optional<int64_t> max_records;
 };
 
+// Drift as a trigger (`trigger.drift:` of a model): a job starts when the population stability
+// index of any watched feature between the champion's training data and the unseen records
+// reaches `threshold`, once at least `min_records` records are unseen (PSI of small samples is
+// noisy), even below minRecords.
+struct DriftSettings {
+  double threshold = 0.2;             // PSI; 0.1 is a moderate shift, 0.25 a major one
+  std::vector<std::string> features;  // empty = every feature of the champion's summary
+  int64_t min_records = 200;
+};
+
 struct ModelSettings {
   std::string id;
   int64_t min_records = 50;
@@ -55,6 +65,7 @@ struct ModelSettings {
   std::optional<int64_t> max_wait_ms;   // fire with fewer records once the oldest is this old
   int64_t cooldown_ms = 0;              // minimum time between two job starts
   std::optional<std::string> schedule;  // cron: fire at these times when data is unseen
+  std::optional<DriftSettings> drift;   // fire when the unseen records drift (trigger.drift)
   // Free-form trainer parameters passed to the worker as TRAINER_<KEY> variables.
   std::map<std::string, std::string> params;
   TrainingPolicy training;

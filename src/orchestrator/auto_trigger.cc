@@ -6,14 +6,15 @@ namespace retrain {
 
 AutoTrigger::AutoTrigger(bool automatic, const std::vector<ModelSettings>& models, FeedSource& feed,
                          ReadModels& reads, JobCommands& commands, const Clock& clock,
-                         MetricsRegistry& metrics)
+                         MetricsRegistry& metrics, DriftMonitor* drift)
     : automatic_(automatic),
       models_(models),
       feed_(feed),
       reads_(reads),
       commands_(commands),
       clock_(clock),
-      metrics_(metrics) {
+      metrics_(metrics),
+      drift_(drift) {
   metrics_.DeclareGauge("retrain_unseen_records", "Feed records not yet trained on, per model.");
   metrics_.DeclareGauge("retrain_loop_last_tick_timestamp_seconds",
                         "Unix time of the last completed pass of each loop.");
@@ -46,10 +47,17 @@ void AutoTrigger::RunOnce() {
     }
     return;
   }
+  // The drift models' new records, binned against the same snapshot end.
+  if (drift_) drift_->Update(*queries, *head);
   for (size_t i = 0; i < models_.size(); ++i) {
     const ModelSettings& m = models_[i];
     if (automatic_) {
-      auto job = commands_.TriggerAutomatic(m, CountedUnseen{(*queries)[i].after, (*counts)[i]});
+      CountedUnseen counted{(*queries)[i].after, (*counts)[i], std::nullopt};
+      if (m.drift && drift_) {
+        auto status = drift_->Status(m.id);
+        if (status && status->watermark == counted.watermark) counted.drift = status->Signal();
+      }
+      auto job = commands_.TriggerAutomatic(m, counted);
       if (!job && job.error().code != ErrorCode::kFailedPrecondition) {
         spdlog::warn("trigger: model {}: {}", m.id, job.error().message);
       }

@@ -12,16 +12,18 @@
 #include "core/time.h"
 #include "feed/feed_source.h"
 #include "orchestrator/commands.h"
+#include "orchestrator/drift_monitor.h"
 #include "orchestrator/read_models.h"
 
 namespace retrain {
 
 class AutoTrigger {
  public:
-  // `automatic` false: count (for the gauge) but never start a job.
+  // `automatic` false: count (for the gauge) but never start a job. `drift` (may be null)
+  // measures the models with trigger.drift on every pass.
   AutoTrigger(bool automatic, const std::vector<ModelSettings>& models, FeedSource& feed,
               ReadModels& reads, JobCommands& commands, const Clock& clock,
-              MetricsRegistry& metrics);
+              MetricsRegistry& metrics, DriftMonitor* drift = nullptr);
 
   void RunOnce();
 
@@ -33,6 +35,7 @@ class AutoTrigger {
   JobCommands& commands_;
   const Clock& clock_;
   MetricsRegistry& metrics_;
+  DriftMonitor* drift_;
   std::string last_feed_error_;  // the feed failure last logged: said once, not once per pass
 };
 

@@ -104,8 +104,10 @@ Result<TriggerResult> JobCommands::Create(const ModelSettings& m, const TriggerR
   if (!active) return std::unexpected(active.error());
   FeedFilter filter{m.entity_types};
   UnseenSummary unseen;
+  std::optional<DriftSignal> drift;
   if (counted && counted->watermark == state->watermark) {
     unseen = counted->unseen;
+    drift = counted->drift;
   } else {
     auto head = feed_.Head();
     if (!head) return std::unexpected(head.error());
@@ -120,6 +122,7 @@ Result<TriggerResult> JobCommands::Create(const ModelSettings& m, const TriggerR
       MakeTriggerInputs(m, unseen, *active, *last, options_.started_ms, clock_.NowMs());
   in.manual = request.kind != TriggerKind::kAutomatic;
   in.force = request.force;
+  if (!in.manual) in.drift = drift;
   TriggerDecision d = DecideTrigger(in);
   if (!d.fire) {
     if (d.reason == TriggerReason::kJobActive) {
@@ -154,7 +157,7 @@ Result<TriggerResult> JobCommands::Create(const ModelSettings& m, const TriggerR
                               : std::optional<std::string>(request.kind == TriggerKind::kAutomatic
                                                                ? d.explanation
                                                                : std::string("manual request"));
-  job.trigger = request.kind;
+  job.trigger = d.reason == TriggerReason::kDrift ? TriggerKind::kDrift : request.kind;
   job.window = *window;
   job.scheduled_at_ms = clock_.NowMs();
   job.executor = executor_name_;
@@ -165,7 +168,7 @@ Result<TriggerResult> JobCommands::Create(const ModelSettings& m, const TriggerR
   if (!replayed) {
     metrics_.Add("retrain_jobs_total", {{"model", m.id}, {"status", "pending"}});
     spdlog::info("job {} created for model {} ({} trigger: {}; {} records)", created->id, m.id,
-                 ToString(request.kind), d.explanation, created->window.records);
+                 ToString(job.trigger), d.explanation, created->window.records);
   }
   wakeup_.Notify();
   return TriggerResult{*created, replayed};

@@ -21,6 +21,7 @@
 #include "core/model.h"
 #include "core/time.h"
 #include "feed/feed_source.h"
+#include "orchestrator/trigger_policy.h"
 #include "orchestrator/wakeup.h"
 #include "orchestrator/worker_env.h"
 #include "store/job_store.h"
@@ -48,9 +49,11 @@ struct TriggerResult {
 
 // What the automatic trigger pass already counted for a model (for every model in one feed
 // call): reused while the model's watermark is still `watermark`, else the model is counted again.
+// `drift` is the drift monitor's reading after the same watermark, for models with trigger.drift.
 struct CountedUnseen {
   std::string watermark;
   UnseenSummary unseen;
+  std::optional<DriftSignal> drift;
 };
 
 // A status report from a worker or a client (POST /retraining/jobs/{id}/events).

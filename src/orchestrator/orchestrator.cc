@@ -19,14 +19,17 @@ ReconcilerOptions ReconcilerOptionsFrom(const OrchestratorOptions& o, const Trac
 
 Orchestrator::Orchestrator(OrchestratorOptions options, JobStore& store, FeedSource& feed,
                            Executor& executor, Tracker* tracker, const Clock& clock,
-                           MetricsRegistry& metrics, ModelRegistry* registry)
+                           MetricsRegistry& metrics, ModelRegistry* registry,
+                           ArtifactReader* reader)
     : options_(std::move(options)),
       started_ms_(clock.NowMs()),
       tokens_(options_.callback_secret),
-      reads_(options_.models, store, feed, started_ms_, clock),
+      drift_(DriftMonitorOptions{}, options_.models, feed, registry, reader, clock, metrics),
+      reads_(options_.models, store, feed, started_ms_, clock, &drift_),
       commands_(CommandOptions{options_.callback_auth, started_ms_}, options_.models, store, feed,
                 executor.Name(), tokens_, clock, metrics, wakeup_),
-      auto_trigger_(options_.automatic, options_.models, feed, reads_, commands_, clock, metrics),
+      auto_trigger_(options_.automatic, options_.models, feed, reads_, commands_, clock, metrics,
+                    &drift_),
       champions_(options_.models, store, registry, clock),
       reconciler_(ReconcilerOptionsFrom(options_, tracker), options_.models, store, executor,
                   tracker, champions_, tokens_, clock, metrics),

@@ -4,6 +4,7 @@
 //   JobCommands  trigger, worker/client events, cancel          (commands.h)
 //   ReadModels   overview, trigger preview, unseen counts       (read_models.h)
 //   AutoTrigger  the automatic trigger pass                     (auto_trigger.h)
+//   DriftMonitor PSI of the unseen records against the champion (drift_monitor.h)
 //   Reconciler   drives each job to its goal, one step at a time (reconciler.h)
 //   Champions    the champion alias: history, manual promote and rollback (champions.h)
 //   Loops        the threads that run the pass and the reconciler (loops.h)
@@ -23,6 +24,7 @@
 #include "orchestrator/auto_trigger.h"
 #include "orchestrator/champions.h"
 #include "orchestrator/commands.h"
+#include "orchestrator/drift_monitor.h"
 #include "orchestrator/loops.h"
 #include "orchestrator/read_models.h"
 #include "orchestrator/reconciler.h"
@@ -51,11 +53,11 @@ struct OrchestratorOptions {
 class Orchestrator {
  public:
   // All dependencies must outlive the orchestrator. `tracker` may be null (no tracking), and so
-  // may `registry` (no model registry: champion moves fail with "no_registry"). The loops do
-  // not run until loops().Start().
+  // may `registry` (no model registry: champion moves fail with "no_registry") and `reader`
+  // (the drift trigger then has no reference). The loops do not run until loops().Start().
   Orchestrator(OrchestratorOptions options, JobStore& store, FeedSource& feed, Executor& executor,
                Tracker* tracker, const Clock& clock, MetricsRegistry& metrics,
-               ModelRegistry* registry = nullptr);
+               ModelRegistry* registry = nullptr, ArtifactReader* reader = nullptr);
 
   const std::vector<ModelSettings>& models() const { return options_.models; }
   const ModelSettings* FindModel(std::string_view id) const {
@@ -65,6 +67,7 @@ class Orchestrator {
   JobCommands& commands() { return commands_; }
   ReadModels& reads() { return reads_; }
   AutoTrigger& auto_trigger() { return auto_trigger_; }
+  DriftMonitor& drift() { return drift_; }
   Reconciler& reconciler() { return reconciler_; }
   Champions& champions() { return champions_; }
   Loops& loops() { return loops_; }
@@ -75,6 +78,7 @@ class Orchestrator {
   const int64_t started_ms_;  // the schedule's baseline before a model's first job
   const CallbackTokens tokens_;
   Wakeup wakeup_;
+  DriftMonitor drift_;
   ReadModels reads_;
   JobCommands commands_;
   AutoTrigger auto_trigger_;

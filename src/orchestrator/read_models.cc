@@ -3,8 +3,13 @@
 namespace retrain {
 
 ReadModels::ReadModels(const std::vector<ModelSettings>& models, JobStore& store, FeedSource& feed,
-                       int64_t started_ms, const Clock& clock)
-    : models_(models), store_(store), feed_(feed), started_ms_(started_ms), clock_(clock) {}
+                       int64_t started_ms, const Clock& clock, const DriftMonitor* drift)
+    : models_(models),
+      store_(store),
+      feed_(feed),
+      started_ms_(started_ms),
+      clock_(clock),
+      drift_(drift) {}
 
 Result<TriggerPreview> ReadModels::Preview(const std::string& model_id) {
   const ModelSettings* m = FindModel(models_, model_id);
@@ -31,7 +36,13 @@ Result<TriggerPreview> ReadModels::Preview(const std::string& model_id) {
   p.watermark = state->watermark;
   p.unseen = *unseen;
   p.active_job_id = in.active_job_id;
+  if (m->drift && drift_) {
+    p.drift = drift_->Status(m->id);
+    // A reading taken after another watermark is about records no longer unseen.
+    if (p.drift && p.drift->watermark == state->watermark) in.drift = p.drift->Signal();
+  }
   p.automatic = DecideTrigger(in);
+  in.drift.reset();
   in.manual = true;
   p.manual = DecideTrigger(in);
   return p;
@@ -69,6 +80,7 @@ Result<std::vector<ModelOverview>> ReadModels::Overview() {
     auto last = store_.LastJob(m.id);
     if (!last) return std::unexpected(last.error());
     o.last_job = *last;
+    if (m.drift && drift_) o.drift = drift_->Status(m.id);
     out.push_back(std::move(o));
   }
   return out;

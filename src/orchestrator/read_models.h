@@ -13,6 +13,7 @@
 #include "core/model.h"
 #include "core/time.h"
 #include "feed/feed_source.h"
+#include "orchestrator/drift_monitor.h"
 #include "orchestrator/trigger_policy.h"
 #include "store/job_store.h"
 
@@ -23,6 +24,7 @@ struct ModelOverview {
   int64_t unseen_records = 0;
   std::optional<Job> active_job;
   std::optional<Job> last_job;
+  std::optional<DriftStatus> drift;  // models with trigger.drift, once measured
 };
 
 struct TriggerPreview {
@@ -30,15 +32,17 @@ struct TriggerPreview {
   std::string watermark;
   UnseenSummary unseen;
   std::optional<std::string> active_job_id;
-  TriggerDecision automatic;  // what the automatic trigger would do now
-  TriggerDecision manual;     // what a manual request (without force) would do now
+  TriggerDecision automatic;         // what the automatic trigger would do now
+  TriggerDecision manual;            // what a manual request (without force) would do now
+  std::optional<DriftStatus> drift;  // the drift monitor's last reading (trigger.drift)
 };
 
 class ReadModels {
  public:
-  // All references must outlive this. `started_ms`: when the orchestrator started.
+  // All references must outlive this. `started_ms`: when the orchestrator started. `drift` (may
+  // be null) gives the drift readings shown and used in previews.
   ReadModels(const std::vector<ModelSettings>& models, JobStore& store, FeedSource& feed,
-             int64_t started_ms, const Clock& clock);
+             int64_t started_ms, const Clock& clock, const DriftMonitor* drift = nullptr);
 
   // Errors: kNotFound "unknown_model" (details modelId); the store's and the feed's.
   [[nodiscard]] Result<TriggerPreview> Preview(const std::string& model_id);
@@ -53,6 +57,7 @@ class ReadModels {
   FeedSource& feed_;
   const int64_t started_ms_;
   const Clock& clock_;
+  const DriftMonitor* drift_;
 };
 
 }  // namespace retrain

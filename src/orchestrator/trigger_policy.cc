@@ -1,6 +1,7 @@
 #include "orchestrator/trigger_policy.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "core/time.h"
 #include "orchestrator/cron.h"
@@ -17,6 +18,8 @@ std::string_view ToString(TriggerReason reason) {
       return "schedule";
     case TriggerReason::kForced:
       return "forced";
+    case TriggerReason::kDrift:
+      return "drift";
     case TriggerReason::kJobActive:
       return "job_active";
     case TriggerReason::kNoData:
@@ -42,6 +45,29 @@ TriggerInputs MakeTriggerInputs(const ModelSettings& model, const UnseenSummary&
   in.now_ms = now_ms;
   return in;
 }
+
+namespace {
+
+std::string Psi(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
+// "; drift: ..." for a model whose drift rule did not fire ("" without trigger.drift).
+std::string DriftNote(const TriggerInputs& in) {
+  const ModelSettings& m = *in.model;
+  if (!m.drift) return "";
+  if (!in.drift) return "; drift: not measured yet";
+  std::string s = "; drift: largest PSI " + Psi(in.drift->psi) + " (" + in.drift->feature +
+                  "), threshold " + Psi(m.drift->threshold);
+  if (in.unseen.count < m.drift->min_records) {
+    s += ", needs " + std::to_string(m.drift->min_records) + " unseen records";
+  }
+  return s;
+}
+
+}  // namespace
 
 TriggerDecision DecideTrigger(const TriggerInputs& in) {
   const ModelSettings& m = *in.model;
@@ -101,6 +127,15 @@ TriggerDecision DecideTrigger(const TriggerInputs& in) {
         count + " unseen records reached the threshold of " + std::to_string(m.min_records);
     return d;
   }
+  if (m.drift && in.drift && in.unseen.count >= m.drift->min_records &&
+      in.drift->psi >= m.drift->threshold) {
+    d.fire = true;
+    d.reason = TriggerReason::kDrift;
+    d.explanation = "feature " + in.drift->feature + " drifted: its PSI against the champion's " +
+                    "training data is " + Psi(in.drift->psi) + " over " + count +
+                    " unseen records (threshold " + Psi(m.drift->threshold) + ")";
+    return d;
+  }
   if (m.max_wait_ms && d.oldest_unseen_age_ms && *d.oldest_unseen_age_ms >= *m.max_wait_ms) {
     d.fire = true;
     d.reason = TriggerReason::kMaxWait;
@@ -116,7 +151,8 @@ TriggerDecision DecideTrigger(const TriggerInputs& in) {
     return d;
   }
   d.reason = TriggerReason::kInsufficientData;
-  d.explanation = count + " unseen records; the threshold is " + std::to_string(m.min_records);
+  d.explanation =
+      count + " unseen records; the threshold is " + std::to_string(m.min_records) + DriftNote(in);
   return d;
 }
 

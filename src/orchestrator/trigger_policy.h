@@ -5,6 +5,8 @@
 // Automatic: no active job, at least one unseen record, cooldown over, and one of
 //   - unseen >= minRecords                              ("threshold")
 //   - maxWait set and the oldest unseen record is older ("max_wait")
+//   - trigger.drift set, at least drift.minRecords unseen and a watched feature's PSI against the
+//     champion's training data at drift.threshold or above                   ("drift")
 //   - schedule set and a cron time passed since `since` ("schedule")
 // Manual (REST, GraphQL, CLI): no active job and unseen >= minRecords, or >= 1 with force.
 // Manual requests are explicit and skip cooldown, maxWait and schedule.
@@ -20,6 +22,13 @@
 
 namespace retrain {
 
+// The drift monitor's reading for a model (drift_monitor.h): its most drifted watched feature.
+struct DriftSignal {
+  std::string feature;
+  double psi = 0;
+  int64_t records = 0;  // unseen records it was measured on
+};
+
 struct TriggerInputs {
   const ModelSettings* model = nullptr;
   UnseenSummary unseen;
@@ -29,22 +38,24 @@ struct TriggerInputs {
   int64_t now_ms = 0;
   bool manual = false;
   bool force = false;
+  std::optional<DriftSignal> drift;  // for models with trigger.drift, when measured
 };
 
-// Why the trigger fires (the first four) or holds back (the rest).
+// Why the trigger fires (the first five) or holds back (the rest).
 enum class TriggerReason {
   kThreshold,         // unseen >= minRecords
   kMaxWait,           // the oldest unseen record waited maxWait
   kSchedule,          // a cron time passed
   kForced,            // a manual request with force, below minRecords
+  kDrift,             // a watched feature's PSI reached trigger.drift.threshold
   kJobActive,         // the model has an active job
   kNoData,            // no unseen records
   kInsufficientData,  // fewer unseen records than needed
   kCooldown,          // the last job started less than cooldown ago
 };
 
-// "threshold", "max_wait", "schedule", "forced", "job_active", "no_data", "insufficient_data",
-// "cooldown": the names the API shows.
+// "threshold", "max_wait", "schedule", "forced", "drift", "job_active", "no_data",
+// "insufficient_data", "cooldown": the names the API shows.
 std::string_view ToString(TriggerReason reason);
 
 struct TriggerDecision {

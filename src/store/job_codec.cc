@@ -73,6 +73,7 @@ Result<Job> DecodeJob(const std::string& text) {
     std::string trig = j.value("trigger", "automatic");
     job.trigger = trig == "manual"    ? TriggerKind::kManual
                   : trig == "graphql" ? TriggerKind::kGraphql
+                  : trig == "drift"   ? TriggerKind::kDrift
                                       : TriggerKind::kAutomatic;
     const json& w = j.at("window");
     job.window.after = w.value("after", "");

@@ -108,6 +108,13 @@ Result<PublishResult> PublishModel(const PublishRequest& request, Tracker& track
       !s) {
     return std::unexpected(s.error());
   }
+  if (!request.feature_summary_json.empty()) {
+    if (auto s = tracker.LogArtifact(request.run, kFeatureSummaryArtifactPath,
+                                     request.feature_summary_json);
+        !s) {
+      return std::unexpected(s.error());
+    }
+  }
   PublishResult out;
   if (registry == nullptr) {
     out.gate.reason = "No model registry was given, so the model was logged but not registered.";

@@ -50,6 +50,7 @@ struct PublishRequest {
   const Dataset* data = nullptr;  // holdout and feature names; must not be null
   std::vector<float> scores;      // the new model's probabilities on data->holdout
   GateOptions gate;
+  std::string feature_summary_json;  // logged as model/feature_summary.json unless empty
 };
 
 struct PublishResult {
@@ -57,11 +58,11 @@ struct PublishResult {
   GateDecision gate;
 };
 
-// Logs model/model.json and model/MLmodel through `tracker`; then, when `registry` is given,
-// ensures the registered model, reads the champion, decides (DecideChampion), registers the new
-// version (source "<artifact_uri>/model", or "runs:/<run_id>/model" without an artifact URI)
-// and points `champion` at it when promoted. Without a registry nothing is registered and the
-// decision says so (promote = false). Errors: those of the tracker, registry and reader.
+// Logs model/model.json, model/MLmodel and model/feature_summary.json through `tracker`; then, when
+// `registry` is given, ensures the registered model, reads the champion, decides (DecideChampion),
+// registers the new version (source "<artifact_uri>/model", or "runs:/<run_id>/model" without an
+// artifact URI) and points `champion` at it when promoted. Without a registry nothing is registered
+// and the decision says so (promote = false). Errors: those of the tracker, registry and reader.
 [[nodiscard]] Result<PublishResult> PublishModel(const PublishRequest& request, Tracker& tracker,
                                                  ArtifactReader* reader, ModelRegistry* registry);
 

@@ -150,3 +150,23 @@ Dataset DatasetBuilder::Finish() {
 }
 
 }  // namespace retrain
+
+namespace retrain {
+
+FeatureSummary SummarizeFeatures(const Dataset& data, int bins) {
+  FeatureSummary out;
+  const size_t cols = data.feature_names.size();
+  out.records = static_cast<int64_t>(data.train.rows + data.holdout.rows);
+  std::vector<double> column;
+  column.reserve(data.train.rows + data.holdout.rows);
+  for (size_t c = 0; c < cols; ++c) {
+    column.clear();
+    for (const Matrix* m : {&data.train, &data.holdout}) {
+      for (size_t r = 0; r < m->rows; ++r) column.push_back(m->values[r * cols + c]);
+    }
+    out.features.emplace(data.feature_names[c], SummarizeValues(column, bins));
+  }
+  return out;
+}
+
+}  // namespace retrain

@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/feature_summary.h"
 #include "feed/feed_source.h"
 
 namespace retrain {
@@ -70,6 +71,10 @@ struct DatasetOptions {
   // ranges. Rows dropped this way leave the stats' train_rows.
   int64_t max_rows = 0;
 };
+
+// The distribution of every feature over all of `data`'s rows (training and holdout: the whole
+// training range), for drift detection against later records (core/feature_summary.h).
+FeatureSummary SummarizeFeatures(const Dataset& data, int bins = kFeatureSummaryBins);
 
 // True when the record with this cursor belongs to the holdout for `holdout_fraction`.
 bool InHoldout(std::string_view cursor, double holdout_fraction);

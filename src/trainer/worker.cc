@@ -89,6 +89,7 @@ class WorkerRun {
                       "; the window is too small.");
     }
 
+    const std::string feature_summary = EncodeFeatureSummary(SummarizeFeatures(*data));
     auto train = DMatrix::FromMatrix(data->train, data->feature_names);
     if (!train) return std::unexpected(train.error());
     data->train = Matrix{};  // XGBoost holds its own copy; only the holdout is needed below
@@ -117,6 +118,12 @@ class WorkerRun {
     if (auto f1 = F1(*scores, data->holdout.labels)) out.metrics["f1"] = *f1;
     out.metrics["records"] = static_cast<double>(st.Used());
     out.metrics["training_records"] = static_cast<double>(st.Used());
+    if (st.first_landed_ms) {
+      out.metrics["training_window_start"] = static_cast<double>(*st.first_landed_ms) / 1000.0;
+    }
+    if (st.last_landed_ms) {
+      out.metrics["training_window_end"] = static_cast<double>(*st.last_landed_ms) / 1000.0;
+    }
     out.metrics["window_records"] = static_cast<double>(window_records_);
     out.metrics["train_records"] = static_cast<double>(st.train_rows);
     out.metrics["holdout_records"] = static_cast<double>(st.holdout_rows);
@@ -139,6 +146,7 @@ class WorkerRun {
       request.data = &*data;
       request.scores = *scores;
       request.gate = s_.gate;
+      request.feature_summary_json = feature_summary;
       auto published = PublishModel(request, *ctx_.tracker, ctx_.artifacts, ctx_.registry);
       if (!published) return std::unexpected(published.error());
       promoted = published->gate.promote;

@@ -175,7 +175,8 @@ def test_models_and_trigger_preview(make_retrain, tmp_path):
     r = start(make_retrain, tmp_path, minRecords=20, cooldown="1h")
     r.generate(7)
     models = r.get("/models").json["models"]
-    assert models == [{"id": "scripted", "minRecords": 20, "unseenRecords": 7, "activeJobId": None, "lastJob": None}]
+    assert models == [{"id": "scripted", "minRecords": 20, "unseenRecords": 7, "activeJobId": None, "lastJob": None,
+                       "drift": None}]
     p = r.get("/models/scripted/trigger-preview").json
     assert p["unseenRecords"] == 7 and p["automatic"]["wouldFire"] is False
     assert p["automatic"]["reason"] == "insufficient_data" and p["cooldownSeconds"] == 3600

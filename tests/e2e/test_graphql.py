@@ -245,7 +245,9 @@ def test_introspection(make_retrain):
     job_fields = {f["name"]: f["type"] for f in types["MLRetrainingJob"]["fields"]}
     assert job_fields["scheduledAt"] == {"kind": "NON_NULL", "name": None, "ofType": {"kind": "SCALAR", "name": "DateTime", "ofType": None}}
     assert job_fields["startedAt"] == {"kind": "SCALAR", "name": "DateTime", "ofType": None}
-    assert len(job_fields) == 20
+    assert job_fields["trainingWindowStart"] == {"kind": "SCALAR", "name": "DateTime", "ofType": None}
+    assert job_fields["trainingRecords"] == {"kind": "SCALAR", "name": "Int", "ofType": None}
+    assert len(job_fields) == 23
     assert data(r, "{ __typename }") == {"__typename": "Query"}
 
 

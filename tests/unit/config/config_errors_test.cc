@@ -279,5 +279,32 @@ TEST(ConfigQualityTest, TrainingPolicies) {
                     {"'models[0].training.lookback'", "duration"});
 }
 
+TEST(ConfigQualityTest, DriftTrigger) {
+  auto c = ParseText(
+      "models:\n  - id: a\n    trigger:\n      drift: {threshold: 0.25, features: [age_hours], "
+      "minRecords: 300}\n"
+      "  - id: b\n    trigger: {drift: {}}\n  - id: c\n");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  ASSERT_TRUE(c->models[0].drift.has_value());
+  EXPECT_DOUBLE_EQ(c->models[0].drift->threshold, 0.25);
+  EXPECT_EQ(c->models[0].drift->features, std::vector<std::string>{"age_hours"});
+  EXPECT_EQ(c->models[0].drift->min_records, 300);
+  ASSERT_TRUE(c->models[1].drift.has_value());  // the defaults
+  EXPECT_DOUBLE_EQ(c->models[1].drift->threshold, 0.2);
+  EXPECT_TRUE(c->models[1].drift->features.empty());
+  EXPECT_EQ(c->models[1].drift->min_records, 200);
+  EXPECT_FALSE(c->models[2].drift.has_value());
+  ExpectConfigError("models:\n  - id: a\n    trigger: {drift: {threshold: 0}}\n",
+                    {"'models[0].trigger.drift.threshold'", "above 0"});
+  ExpectConfigError("models:\n  - id: a\n    trigger: {drift: {minRecords: 0}}\n",
+                    {"'models[0].trigger.drift.minRecords'"});
+  ExpectConfigError("models:\n  - id: a\n    trigger: {drift: {treshold: 0.2}}\n",
+                    {"treshold", "threshold, features, minRecords"});
+  ExpectConfigError("models:\n  - id: a\n    trigger: {minRecords: 5}\n",
+                    {"'models[0].trigger.minRecords'", "drift"});
+  ExpectConfigError("models:\n  - id: a\n    trigger: {drift: yes}\n",
+                    {"'models[0].trigger.drift' must be a mapping"});
+}
+
 }  // namespace
 }  // namespace retrain

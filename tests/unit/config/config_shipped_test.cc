@@ -97,6 +97,9 @@ TEST_F(ShippedConfigTest, Models) {
   EXPECT_EQ(b.id, "indicator-classifier");
   EXPECT_EQ(b.min_records, 200);
   EXPECT_EQ(b.entity_types, std::vector<std::string>{"indicator"});
+  ASSERT_TRUE(b.drift.has_value());
+  EXPECT_DOUBLE_EQ(b.drift->threshold, 0.25);
+  EXPECT_EQ(b.drift->min_records, 100);
   EXPECT_EQ(b.max_wait_ms, std::optional<int64_t>(3'600'000));
   EXPECT_EQ(b.cooldown_ms, 60'000);
   EXPECT_EQ(b.timeout_ms, 30 * 60'000);

@@ -187,7 +187,8 @@ class OrchestratorTest : public ::testing::Test {
 
   // Builds the orchestrator (its start time is the clock's current time).
   void Build(std::vector<ModelSettings> models, bool callback_auth = true,
-             Tracker* tracker = nullptr, ModelRegistry* registry = nullptr) {
+             Tracker* tracker = nullptr, ModelRegistry* registry = nullptr,
+             ArtifactReader* reader = nullptr) {
     OrchestratorOptions o;
     o.models = std::move(models);
     o.callback_auth = callback_auth;
@@ -196,7 +197,7 @@ class OrchestratorTest : public ::testing::Test {
     o.feed_uri = feed_->Uri();
     o.worker_env = {{"EXTRA", "1"}};
     orch_ = std::make_unique<Orchestrator>(std::move(o), *store_, *feed_, exec_, tracker, clock_,
-                                           metrics_, registry);
+                                           metrics_, registry, reader);
   }
 
   // A trigger request through the commands, as the API makes it.

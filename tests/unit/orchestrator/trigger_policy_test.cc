@@ -245,5 +245,68 @@ TEST_F(TriggerPolicyTest, OldestAgeIsNeverNegative) {
   EXPECT_EQ(d.oldest_unseen_age_ms, std::optional<int64_t>(0));
 }
 
+TEST_F(TriggerPolicyTest, DriftFiresBelowTheThresholdNamingTheFeature) {
+  model_.min_records = 1000;
+  model_.drift = DriftSettings{0.2, {}, 50};
+  Unseen(60);
+  in_.drift = DriftSignal{"age_hours", 0.314, 60};
+  TriggerDecision d = Decide();
+  EXPECT_TRUE(d.fire);
+  EXPECT_EQ(d.reason, TriggerReason::kDrift);
+  EXPECT_EQ(ToString(d.reason), "drift");
+  EXPECT_NE(d.explanation.find("feature age_hours drifted"), std::string::npos) << d.explanation;
+  EXPECT_NE(d.explanation.find("0.314"), std::string::npos) << d.explanation;
+  EXPECT_NE(d.explanation.find("threshold 0.200"), std::string::npos) << d.explanation;
+}
+
+TEST_F(TriggerPolicyTest, DriftBelowItsThresholdOrMinRecordsHoldsBackAndSaysWhy) {
+  model_.min_records = 1000;
+  model_.drift = DriftSettings{0.2, {}, 50};
+  Unseen(60);
+  in_.drift = DriftSignal{"age_hours", 0.199, 60};
+  TriggerDecision d = Decide();
+  EXPECT_FALSE(d.fire);
+  EXPECT_EQ(d.reason, TriggerReason::kInsufficientData);
+  EXPECT_NE(d.explanation.find("drift: largest PSI 0.199 (age_hours), threshold 0.200"),
+            std::string::npos)
+      << d.explanation;
+
+  Unseen(49);
+  in_.drift = DriftSignal{"age_hours", 0.9, 49};
+  d = Decide();
+  EXPECT_FALSE(d.fire);
+  EXPECT_NE(d.explanation.find("needs 50 unseen records"), std::string::npos) << d.explanation;
+
+  in_.drift.reset();
+  d = Decide();
+  EXPECT_FALSE(d.fire);
+  EXPECT_NE(d.explanation.find("drift: not measured yet"), std::string::npos) << d.explanation;
+}
+
+TEST_F(TriggerPolicyTest, DriftIgnoredWithoutTheSettingAndForManualRequests) {
+  model_.min_records = 1000;
+  Unseen(60);
+  in_.drift = DriftSignal{"x", 5.0, 60};
+  EXPECT_FALSE(Decide().fire);  // no trigger.drift
+  model_.drift = DriftSettings{0.2, {}, 50};
+  in_.manual = true;
+  TriggerDecision d = Decide();
+  EXPECT_FALSE(d.fire);
+  EXPECT_EQ(d.reason, TriggerReason::kInsufficientData);
+}
+
+TEST_F(TriggerPolicyTest, ThresholdWinsOverDriftAndCooldownHoldsDrift) {
+  model_.drift = DriftSettings{0.2, {}, 5};
+  Unseen(10);
+  in_.drift = DriftSignal{"x", 1.0, 10};
+  EXPECT_EQ(Decide().reason, TriggerReason::kThreshold);
+  Unseen(6);
+  model_.cooldown_ms = 10 * kMinute;
+  in_.last_job_scheduled_ms = kNow - kMinute;
+  EXPECT_EQ(Decide().reason, TriggerReason::kCooldown);
+  in_.last_job_scheduled_ms = kNow - 11 * kMinute;
+  EXPECT_EQ(Decide().reason, TriggerReason::kDrift);
+}
+
 }  // namespace
 }  // namespace retrain
