@@ -10,7 +10,7 @@ bench waits for the trigger pass to measure them. The lag is the number of recor
 job's window: all of them arrived after the drift started. The baseline, in the same run, is the
 same feed with no drift at all (drift 0): any job there is a false alarm.
 
-usage: drift_lag.py RETRAIN_BIN [--levels 0.25,0.5,1.0] [--limit 3000] [--out bench/results]"""
+usage: drift_lag.py RETRAIN_BIN [--levels 0.25,0.35,0.5,1.0] [--limit 3000] [--out bench/results]"""
 import argparse
 import json
 import os
@@ -78,7 +78,7 @@ models:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
-    ap.add_argument("--levels", default="0.25,0.5,1.0")
+    ap.add_argument("--levels", default="0.25,0.35,0.5,1.0")
     ap.add_argument("--limit", type=int, default=3000)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     a = ap.parse_args()

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -31,6 +32,28 @@
 namespace retrain {
 
 namespace {
+
+// Every connection holds a descriptor, and the default soft limit (often 1024) caps a server at
+// about a thousand clients. Raise the soft limit to the hard one, as servers do (the hard limit
+// is the deployment's: systemd LimitNOFILE, the container runtime's ulimit).
+void RaiseDescriptorLimit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  const rlim_t before = lim.rlim_cur;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) lim.rlim_cur = before;
+  }
+  if (lim.rlim_cur < 16'384) {
+    spdlog::warn(
+        "at most {} open descriptors (hard limit {}): retrain serve can hold fewer than that many "
+        "connections; raise the limit (ulimit -n, systemd LimitNOFILE) for more",
+        static_cast<uint64_t>(lim.rlim_cur), static_cast<uint64_t>(lim.rlim_max));
+  } else if (lim.rlim_cur != before) {
+    spdlog::debug("descriptor limit raised from {} to {}", static_cast<uint64_t>(before),
+                  static_cast<uint64_t>(lim.rlim_cur));
+  }
+}
 
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_reload{false};  // SIGHUP: re-read the TLS certificate
@@ -128,6 +151,7 @@ int LockDataDir(const std::string& data_dir, std::string* why) {
 
 int RunServe(const Config& config, const ServeHooks& hooks) {
   static SystemClock clock;
+  RaiseDescriptorLimit();
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) {
