@@ -55,7 +55,7 @@ void AutoTrigger::RunOnce() {
       CountedUnseen counted{(*queries)[i].after, (*counts)[i], std::nullopt};
       if (m.drift && drift_) {
         auto status = drift_->Status(m.id);
-        if (status && status->watermark == counted.watermark) counted.drift = status->Signal();
+        if (status) counted.drift = status->SignalAfter(counted.watermark);
       }
       auto job = commands_.TriggerAutomatic(m, counted);
       if (!job && job.error().code != ErrorCode::kFailedPrecondition) {

@@ -122,7 +122,7 @@ Result<TriggerResult> JobCommands::Create(const ModelSettings& m, const TriggerR
       MakeTriggerInputs(m, unseen, *active, *last, options_.started_ms, clock_.NowMs());
   in.manual = request.kind != TriggerKind::kAutomatic;
   in.force = request.force;
-  if (!in.manual) in.drift = drift;
+  in.drift = drift;  // DecideTrigger weighs it for automatic requests only
   TriggerDecision d = DecideTrigger(in);
   if (!d.fire) {
     if (d.reason == TriggerReason::kJobActive) {

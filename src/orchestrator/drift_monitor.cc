@@ -51,7 +51,7 @@ bool DriftMonitor::Refresh(const ModelSettings& m, Tracked& t, bool watermark_mo
   if (registry_ == nullptr || reader_ == nullptr) {
     return forget("no model registry is configured, so there is no champion to compare with");
   }
-  auto champion = registry_->GetByAlias(m.id, "champion");
+  auto champion = registry_->GetByAlias(m.id, kChampionAliasName);
   if (!champion) {
     if (champion.error().code == ErrorCode::kNotFound) {
       return forget("no champion yet: the first version becomes the reference");

@@ -28,6 +28,7 @@
 #include "core/model.h"
 #include "core/time.h"
 #include "feed/feed_source.h"
+#include "orchestrator/champions.h"
 #include "orchestrator/trigger_policy.h"
 #include "tracking/tracker.h"
 
@@ -47,6 +48,11 @@ struct DriftStatus {
   std::string note;                    // why there is no reading, when there is none
   // The most drifted feature, when there is a reading.
   std::optional<DriftSignal> Signal() const;
+  // Signal(), but only for a reading taken after `watermark` (one taken after another watermark
+  // is about records that are no longer unseen).
+  std::optional<DriftSignal> SignalAfter(std::string_view watermark) const {
+    return watermark == this->watermark ? Signal() : std::nullopt;
+  }
 };
 
 struct DriftMonitorOptions {

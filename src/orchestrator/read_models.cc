@@ -38,11 +38,9 @@ Result<TriggerPreview> ReadModels::Preview(const std::string& model_id) {
   p.active_job_id = in.active_job_id;
   if (m->drift && drift_) {
     p.drift = drift_->Status(m->id);
-    // A reading taken after another watermark is about records no longer unseen.
-    if (p.drift && p.drift->watermark == state->watermark) in.drift = p.drift->Signal();
+    if (p.drift) in.drift = p.drift->SignalAfter(state->watermark);
   }
   p.automatic = DecideTrigger(in);
-  in.drift.reset();
   in.manual = true;
   p.manual = DecideTrigger(in);
   return p;

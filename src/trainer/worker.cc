@@ -89,7 +89,9 @@ class WorkerRun {
                       "; the window is too small.");
     }
 
-    const std::string feature_summary = EncodeFeatureSummary(SummarizeFeatures(*data));
+    // Saved with the model (for the drift trigger); read from the rows before training frees them.
+    const std::string feature_summary =
+        ctx_.tracker != nullptr ? EncodeFeatureSummary(SummarizeFeatures(*data)) : "";
     auto train = DMatrix::FromMatrix(data->train, data->feature_names);
     if (!train) return std::unexpected(train.error());
     data->train = Matrix{};  // XGBoost holds its own copy; only the holdout is needed below

@@ -35,7 +35,7 @@ def test_holds_more_connections_than_the_default_descriptor_limit(make_retrain):
     assert stats["connect_errors"] == 0 and stats["dropped"] == 0, stats
     assert stats["http_errors"] == 0, stats
     assert stats["held_at_end"] == CONNECTIONS, stats
-    assert stats["requests"] >= CONNECTIONS * 2, stats
+    assert stats["requests"] >= CONNECTIONS, stats  # every connection was answered
     assert stats["server_fds_peak"] >= CONNECTIONS, stats
     # The server still answers, and lets the connections go.
     assert r.get("/healthz").status == 200
