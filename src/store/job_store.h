@@ -1,8 +1,8 @@
 #pragma once
 // The durable job store: jobs, their append-only events, per-model watermarks, idempotency
-// keys and each model's promotion history (the moves of its `champion` alias). Everything the
-// orchestrator knows lives here; every write is durable before the call returns. Implementations
-// are thread-safe.
+// keys, each model's promotion history (the moves of its `champion` alias) and the leader lease
+// of the replicas sharing the store. Everything the orchestrator knows lives here; every write is
+// durable before the call returns. Implementations are thread-safe.
 //
 // The store enforces the invariants that must hold even under races:
 //   - at most one active (pending|scheduled|running) job per model;
@@ -11,8 +11,10 @@
 //   - a model's watermark moves to a job's window end in the same transaction that marks the
 //     job completed, and never otherwise.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -57,6 +59,41 @@ struct ModelState {
 // What an UpdateJob mutation may append besides changing the job.
 struct JobUpdate {
   std::vector<JobEvent> events;  // seq and at are assigned by the store when 0
+};
+
+// A named lease in the store: which replica leads, until when, and the epoch of its tenure.
+struct Lease {
+  std::string name;
+  std::string holder;      // the replica id; "" when never held
+  int64_t epoch = 0;       // +1 at every take (never at a renewal): the fencing token
+  int64_t expires_ms = 0;  // store clock; at or after it the lease is free to take
+};
+
+struct LeaseRequest {
+  std::string name;
+  std::string holder;
+  int64_t duration_ms = 15'000;
+  // Renew the tenure at this epoch: extended only while `holder` still holds exactly it (expired
+  // or not — nobody took it since). Unset: take the lease when it is free, expired or held by
+  // `holder` already, starting a new epoch.
+  std::optional<int64_t> renew_epoch;
+  // Take it even from a live holder: for a store only one process can use (the embedded one,
+  // behind the data directory's lock), where a holder other than the caller is a dead process.
+  bool force = false;
+};
+
+// The epoch a leader holds, shared by whoever takes the lease (it sets the epoch) and the fenced
+// store views that check it (JobStore::Fenced). 0 = not leading: every fenced write is refused.
+class Fence {
+ public:
+  explicit Fence(std::string lease) : lease_(std::move(lease)) {}
+  const std::string& lease() const { return lease_; }
+  int64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
+  void Set(int64_t epoch) { epoch_.store(epoch, std::memory_order_release); }
+
+ private:
+  const std::string lease_;
+  std::atomic<int64_t> epoch_{0};
 };
 
 class JobStore {
@@ -120,7 +157,45 @@ class JobStore {
   [[nodiscard]] virtual Result<std::vector<Promotion>> ListPromotions(const std::string& model_id,
                                                                       int limit) = 0;
 
+  // Takes or renews a lease (see LeaseRequest) and returns the lease in force afterwards: held by
+  // another replica when the request was not granted. The epoch and the expiry are written in one
+  // transaction, which fenced writes lock against (FOR SHARE), so a write that checked an epoch
+  // commits before any newer epoch exists.
+  [[nodiscard]] virtual Result<Lease> AcquireLease(const LeaseRequest& request) = 0;
+  // Ends `holder`'s tenure at `epoch` now, so another replica may take the lease without waiting
+  // for it to expire. No-op when it is no longer held so.
+  [[nodiscard]] virtual Status ReleaseLease(const std::string& name, const std::string& holder,
+                                            int64_t epoch) = 0;
+  [[nodiscard]] virtual Result<std::optional<Lease>> GetLease(const std::string& name) = 0;
+
+  // A view of this store whose writes (CreateJob, UpdateJob, AppendPromotion,
+  // PutSettingIfAbsent) first check, inside their own transaction, that the lease fence.lease() is
+  // still at fence.epoch(); otherwise they write nothing and fail with kFailedPrecondition
+  // "not_leader". Reads and the lease calls pass through. The store and `fence` must outlive it.
+  [[nodiscard]] virtual std::unique_ptr<JobStore> Fenced(const Fence& fence) = 0;
+
   [[nodiscard]] virtual Status Ping() = 0;
 };
+
+// Whether `request` is granted on `lease` (the stored one; holder "" when none) at `now`.
+inline bool GrantsLease(const Lease& lease, const LeaseRequest& request, int64_t now) {
+  if (request.renew_epoch)
+    return lease.holder == request.holder && lease.epoch == *request.renew_epoch;
+  return request.force || lease.holder.empty() || lease.holder == request.holder ||
+         now >= lease.expires_ms;
+}
+
+// The refusal of a fenced write: the lease moved on (or was never held) since `held`.
+inline Error NotLeader(const std::string& lease, int64_t held, int64_t current) {
+  Error e =
+      Fail(ErrorCode::kFailedPrecondition,
+           held == 0 ? "this replica does not lead (lease " + lease + " is not held by it)"
+                     : "this replica no longer leads: lease " + lease + " is at epoch " +
+                           std::to_string(current) + ", it held epoch " + std::to_string(held),
+           "not_leader")
+          .error();
+  e.With("lease", lease);
+  return e;
+}
 
 }  // namespace retrain

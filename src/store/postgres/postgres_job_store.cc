@@ -5,6 +5,7 @@
 #include <functional>
 #include <vector>
 
+#include "store/fenced_view.h"
 #include "store/job_codec.h"
 #include "store/postgres/pg_pool.h"
 #include "store/postgres/postgres_schema.h"
@@ -56,9 +57,77 @@ class PostgresJobStoreImpl final : public JobStore {
 
   Result<Job> CreateJob(const Job& input, const std::optional<std::string>& idem_key,
                         bool* replayed) override {
+    return CreateJobAs(nullptr, input, idem_key, replayed);
+  }
+
+  Result<Job> UpdateJob(const std::string& id,
+                        const std::function<Status(Job&, JobUpdate&)>& mutate) override {
+    return UpdateJobAs(nullptr, id, mutate);
+  }
+
+  Result<Promotion> AppendPromotion(const Promotion& input, bool* appended) override {
+    return AppendPromotionAs(nullptr, input, appended);
+  }
+
+  Result<std::string> PutSettingIfAbsent(const std::string& key,
+                                         const std::string& value) override {
+    return PutSettingIfAbsentAs(nullptr, key, value);
+  }
+
+  std::unique_ptr<JobStore> Fenced(const Fence& fence) override {
+    return std::make_unique<FencedView<PostgresJobStoreImpl>>(*this, fence);
+  }
+
+  Result<Lease> AcquireLease(const LeaseRequest& r) override {
+    return InTx<Lease>([&](Conn& c) -> Result<Lease> {
+      // The row first (a never-held lease: holder ""), so that FOR UPDATE has a row to lock and
+      // serializes every take, the first ones included.
+      auto ins = c.Exec(
+          "INSERT INTO leases (name, holder, epoch, expires_ms) VALUES ($1, '', 0, 0) "
+          "ON CONFLICT (name) DO NOTHING",
+          {r.name});
+      if (!ins) return Err(ins);
+      auto found = LeaseOn(c, r.name, true);
+      if (!found) return Err(found);
+      const int64_t now = clock_.NowMs();
+      Lease lease = found->value_or(Lease{r.name, "", 0, 0});
+      if (!GrantsLease(lease, r, now)) return lease;
+      if (!r.renew_epoch) ++lease.epoch;
+      lease.holder = r.holder;
+      lease.expires_ms = now + r.duration_ms;
+      auto up = c.Exec("UPDATE leases SET holder = $2, epoch = $3, expires_ms = $4 WHERE name = $1",
+                       {lease.name, lease.holder, Num(lease.epoch), Num(lease.expires_ms)});
+      if (!up) return Err(up);
+      return lease;
+    });
+  }
+
+  Status ReleaseLease(const std::string& name, const std::string& holder, int64_t epoch) override {
+    auto r = WithConn<bool>([&](Conn& c) -> Result<bool> {
+      auto up =
+          c.Exec("UPDATE leases SET expires_ms = $1 WHERE name = $2 AND holder = $3 AND epoch = $4",
+                 {Num(clock_.NowMs()), name, holder, Num(epoch)});
+      if (!up) return Err(up);
+      return true;
+    });
+    if (!r) return std::unexpected(r.error());
+    return {};
+  }
+
+  Result<std::optional<Lease>> GetLease(const std::string& name) override {
+    return WithConn<std::optional<Lease>>([&](Conn& c) -> Result<std::optional<Lease>> {
+      auto lease = LeaseOn(c, name, false);
+      if (lease && *lease && (*lease)->holder.empty()) return std::optional<Lease>();
+      return lease;
+    });
+  }
+
+  Result<Job> CreateJobAs(const Fence* fence, const Job& input,
+                          const std::optional<std::string>& idem_key, bool* replayed) {
     if (replayed) *replayed = false;
     return InTx<Job>([&](Conn& c) -> Result<Job> {
       if (replayed) *replayed = false;
+      if (auto f = CheckFence(c, fence); !f) return std::unexpected(f.error());
       // The model's row lock serializes every creation and completion of this model.
       auto state = LockModel(c, input.model_id);
       if (!state) return Err(state);
@@ -187,9 +256,10 @@ class PostgresJobStoreImpl final : public JobStore {
     });
   }
 
-  Result<Job> UpdateJob(const std::string& id,
-                        const std::function<Status(Job&, JobUpdate&)>& mutate) override {
+  Result<Job> UpdateJobAs(const Fence* fence, const std::string& id,
+                          const std::function<Status(Job&, JobUpdate&)>& mutate) {
     return InTx<Job>([&](Conn& c) -> Result<Job> {
+      if (auto f = CheckFence(c, fence); !f) return std::unexpected(f.error());
       auto rows = c.Exec("SELECT seq, data FROM jobs WHERE id = $1 FOR UPDATE", {id});
       if (!rows) return Err(rows);
       auto found = ReadJobs(*rows);
@@ -278,9 +348,10 @@ class PostgresJobStoreImpl final : public JobStore {
     });
   }
 
-  Result<std::string> PutSettingIfAbsent(const std::string& key,
-                                         const std::string& value) override {
-    return WithConn<std::string>([&](Conn& c) -> Result<std::string> {
+  Result<std::string> PutSettingIfAbsentAs(const Fence* fence, const std::string& key,
+                                           const std::string& value) {
+    return InTx<std::string>([&](Conn& c) -> Result<std::string> {
+      if (auto f = CheckFence(c, fence); !f) return std::unexpected(f.error());
       auto ins =
           c.Exec("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
                  {key, value});
@@ -291,10 +362,11 @@ class PostgresJobStoreImpl final : public JobStore {
     });
   }
 
-  Result<Promotion> AppendPromotion(const Promotion& input, bool* appended) override {
+  Result<Promotion> AppendPromotionAs(const Fence* fence, const Promotion& input, bool* appended) {
     if (appended) *appended = false;
     return InTx<Promotion>([&](Conn& c) -> Result<Promotion> {
       if (appended) *appended = false;
+      if (auto f = CheckFence(c, fence); !f) return std::unexpected(f.error());
       // The model's row lock orders appends, so previous_version is the entry before.
       if (auto s = LockModel(c, input.model_id); !s) return Err(s);
       if (input.job_id) {
@@ -345,6 +417,29 @@ class PostgresJobStoreImpl final : public JobStore {
   }
 
  private:
+  static Result<std::optional<Lease>> LeaseOn(Conn& c, const std::string& name, bool lock) {
+    auto rows = c.Exec(std::string("SELECT holder, epoch, expires_ms FROM leases WHERE name = $1") +
+                           (lock ? " FOR UPDATE" : ""),
+                       {name});
+    if (!rows) return Err(rows);
+    if (rows->size() == 0) return std::optional<Lease>();
+    return std::optional<Lease>(Lease{name, rows->Text(0, 0), rows->Int(0, 1), rows->Int(0, 2)});
+  }
+
+  // Inside a write's transaction: the fence's epoch is still the lease's (no fence: no check).
+  // FOR SHARE holds off a take of the lease until this transaction ends, so no newer epoch can
+  // exist before the write commits.
+  static Status CheckFence(Conn& c, const Fence* fence) {
+    if (!fence) return {};
+    const int64_t held = fence->epoch();
+    auto rows = c.Exec("SELECT epoch FROM leases WHERE name = $1 FOR SHARE", {fence->lease()});
+    if (!rows) return std::unexpected(rows.error());
+    const int64_t current = rows->size() > 0 ? rows->Int(0, 0) : 0;
+    if (held == 0 || current != held)
+      return std::unexpected(NotLeader(fence->lease(), held, current));
+    return {};
+  }
+
   // Runs `fn` (reads, or single statements that commit alone) on a pooled connection. A pooled
   // connection that the server dropped since its last use (a restart) fails on first use; that
   // call runs once more on a fresh connection.

@@ -49,6 +49,14 @@ const std::vector<std::vector<std::string>>& Migrations() {
   job_id TEXT UNIQUE))sql",
           "CREATE INDEX promotions_by_model ON promotions (model_id, seq)",
       },
+      // 2: leases (the leader lease of the replicas sharing the store).
+      {
+          R"sql(CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  epoch BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL))sql",
+      },
   };
   return kMigrations;
 }

@@ -6,6 +6,7 @@
 
 #include "sqlite/db.h"
 #include "sqlite/group_commit.h"
+#include "store/fenced_view.h"
 #include "store/job_codec.h"
 
 namespace retrain {
@@ -70,6 +71,15 @@ CREATE TABLE promotions (
 );
 CREATE INDEX promotions_by_model ON promotions(model_id, seq);
 )sql",
+    // 3: leases (the leader lease of the replicas sharing a store).
+    R"sql(
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 
 template <typename T>
@@ -87,9 +97,62 @@ class SqliteJobStoreImpl final : public JobStore {
 
   Result<Job> CreateJob(const Job& input, const std::optional<std::string>& idem_key,
                         bool* replayed) override {
+    return CreateJobAs(nullptr, input, idem_key, replayed);
+  }
+
+  Result<Job> UpdateJob(const std::string& id,
+                        const std::function<Status(Job&, JobUpdate&)>& mutate) override {
+    return UpdateJobAs(nullptr, id, mutate);
+  }
+
+  Result<Promotion> AppendPromotion(const Promotion& input, bool* appended) override {
+    return AppendPromotionAs(nullptr, input, appended);
+  }
+
+  Result<std::string> PutSettingIfAbsent(const std::string& key,
+                                         const std::string& value) override {
+    return PutSettingIfAbsentAs(nullptr, key, value);
+  }
+
+  std::unique_ptr<JobStore> Fenced(const Fence& fence) override {
+    return std::make_unique<FencedView<SqliteJobStoreImpl>>(*this, fence);
+  }
+
+  Result<Lease> AcquireLease(const LeaseRequest& r) override {
+    std::optional<Result<Lease>> out;
+    auto s = group_.Write([&]() -> Status {
+      out = AcquireLeaseInTx(r);
+      if (!*out) return std::unexpected(out->error());
+      return {};
+    });
+    if (!s) return std::unexpected(s.error());
+    return std::move(*out);
+  }
+
+  Status ReleaseLease(const std::string& name, const std::string& holder, int64_t epoch) override {
+    return group_.Write([&]() -> Status {
+      auto q = db_->Prepare(
+          "UPDATE leases SET expires_ms = ? WHERE name = ? AND holder = ? AND epoch = ?");
+      if (!q) return std::unexpected(q.error());
+      (*q)->Bind(1, clock_.NowMs()).Bind(2, name).Bind(3, holder).Bind(4, epoch);
+      return (*q)->Run();
+    });
+  }
+
+  Result<std::optional<Lease>> GetLease(const std::string& name) override {
+    std::lock_guard lock(mu_);
+    return GetLeaseLocked(name);
+  }
+
+  Result<Job> CreateJobAs(const Fence* fence, const Job& input,
+                          const std::optional<std::string>& idem_key, bool* replayed) {
     if (replayed) *replayed = false;
     std::optional<Result<Job>> out;
     auto s = group_.Write([&]() -> Status {
+      if (auto f = CheckFence(fence); !f) {
+        out = std::unexpected(f.error());
+        return f;
+      }
       out = CreateJobInTx(input, idem_key, replayed);
       if (!*out) return std::unexpected(out->error());
       return {};
@@ -98,10 +161,14 @@ class SqliteJobStoreImpl final : public JobStore {
     return std::move(*out);
   }
 
-  Result<Job> UpdateJob(const std::string& id,
-                        const std::function<Status(Job&, JobUpdate&)>& mutate) override {
+  Result<Job> UpdateJobAs(const Fence* fence, const std::string& id,
+                          const std::function<Status(Job&, JobUpdate&)>& mutate) {
     std::optional<Result<Job>> out;
     auto s = group_.Write([&]() -> Status {
+      if (auto f = CheckFence(fence); !f) {
+        out = std::unexpected(f.error());
+        return f;
+      }
       out = UpdateJobInTx(id, mutate);
       if (!*out) return std::unexpected(out->error());
       return {};
@@ -353,25 +420,30 @@ class SqliteJobStoreImpl final : public JobStore {
     return std::optional<std::string>((*q)->Text(0));
   }
 
-  Result<std::string> PutSettingIfAbsent(const std::string& key,
-                                         const std::string& value) override {
-    {
-      std::lock_guard lock(mu_);
+  Result<std::string> PutSettingIfAbsentAs(const Fence* fence, const std::string& key,
+                                           const std::string& value) {
+    auto s = group_.Write([&]() -> Status {
+      if (auto f = CheckFence(fence); !f) return f;
       auto q = db_->Prepare(
           "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING");
-      if (!q) return Err(q);
+      if (!q) return std::unexpected(q.error());
       (*q)->Bind(1, key).Bind(2, value);
-      if (auto s = (*q)->Run(); !s) return std::unexpected(s.error());
-    }
+      return (*q)->Run();
+    });
+    if (!s) return std::unexpected(s.error());
     auto v = GetSetting(key);
     if (!v) return Err(v);
     return v->value_or(value);
   }
 
-  Result<Promotion> AppendPromotion(const Promotion& input, bool* appended) override {
+  Result<Promotion> AppendPromotionAs(const Fence* fence, const Promotion& input, bool* appended) {
     if (appended) *appended = false;
     std::optional<Result<Promotion>> out;
     auto s = group_.Write([&]() -> Status {
+      if (auto f = CheckFence(fence); !f) {
+        out = std::unexpected(f.error());
+        return f;
+      }
       out = AppendPromotionInTx(input, appended);
       if (!*out) return std::unexpected(out->error());
       return {};
@@ -396,6 +468,53 @@ class SqliteJobStoreImpl final : public JobStore {
   }
 
  private:
+  // Inside a write's transaction: the fence's epoch is still the lease's (no fence: no check).
+  Status CheckFence(const Fence* fence) {
+    if (!fence) return {};
+    const int64_t held = fence->epoch();
+    auto lease = GetLeaseLocked(fence->lease());
+    if (!lease) return std::unexpected(lease.error());
+    const int64_t current = *lease ? (*lease)->epoch : 0;
+    if (held == 0 || current != held)
+      return std::unexpected(NotLeader(fence->lease(), held, current));
+    return {};
+  }
+
+  Result<std::optional<Lease>> GetLeaseLocked(const std::string& name) {
+    auto q = db_->Prepare("SELECT holder, epoch, expires_ms FROM leases WHERE name = ?");
+    if (!q) return Err(q);
+    (*q)->Bind(1, name);
+    auto row = (*q)->Step();
+    if (!row) return Err(row);
+    if (!*row) return std::optional<Lease>();
+    Lease l;
+    l.name = name;
+    l.holder = (*q)->Text(0);
+    l.epoch = (*q)->Int(1);
+    l.expires_ms = (*q)->Int(2);
+    return std::optional<Lease>(std::move(l));
+  }
+
+  // Runs inside the group's transaction, like CreateJobInTx.
+  Result<Lease> AcquireLeaseInTx(const LeaseRequest& r) {
+    auto found = GetLeaseLocked(r.name);
+    if (!found) return Err(found);
+    const int64_t now = clock_.NowMs();
+    Lease lease = found->value_or(Lease{r.name, "", 0, 0});
+    if (!GrantsLease(lease, r, now)) return lease;
+    if (!r.renew_epoch) ++lease.epoch;
+    lease.holder = r.holder;
+    lease.expires_ms = now + r.duration_ms;
+    auto q = db_->Prepare(
+        "INSERT INTO leases (name, holder, epoch, expires_ms) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch, "
+        "expires_ms = excluded.expires_ms");
+    if (!q) return Err(q);
+    (*q)->Bind(1, lease.name).Bind(2, lease.holder).Bind(3, lease.epoch).Bind(4, lease.expires_ms);
+    if (auto s = (*q)->Run(); !s) return std::unexpected(s.error());
+    return lease;
+  }
+
   // Runs inside the group's transaction, like CreateJobInTx.
   Result<Promotion> AppendPromotionInTx(const Promotion& input, bool* appended) {
     if (input.job_id) {
@@ -575,7 +694,7 @@ class SqliteJobStoreImpl final : public JobStore {
   std::mutex mu_;  // guards db_ (one connection; every method holds it for its whole transaction)
   std::unique_ptr<Db> db_;
   const Clock& clock_;
-  GroupCommit group_;  // writes (CreateJob, UpdateJob); declared after mu_ and db_, which it uses
+  GroupCommit group_;  // every write; declared after mu_ and db_, which it uses
 };
 
 }  // namespace

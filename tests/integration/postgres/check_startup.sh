@@ -55,7 +55,7 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 desc="the automatic trigger's job is in PostgreSQL (jobs: $jobs)"; check [ "${jobs:-0}" -ge 1 ]
-desc="schema version recorded"; check [ "$(psql_q startup_ok 'SELECT max(version) FROM retrain_schema')" = 1 ]
+desc="schema version recorded"; check [ "$(psql_q startup_ok 'SELECT max(version) FROM retrain_schema')" = 2 ]
 # PostgreSQL goes away and comes back: /readyz says 503 meanwhile, then 200 on its own.
 readyz() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz"; }
 bash -c "$stop_cmd"

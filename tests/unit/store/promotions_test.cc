@@ -87,7 +87,7 @@ TEST_P(PromotionsTest, MigratesAVersionOneDatabase) {
   Job job = MakeJob("m", "", "c1");
   ASSERT_TRUE(store_->CreateJob(job, std::nullopt));
   store_.reset();
-  ASSERT_EQ(location_->Exec("DROP TABLE promotions; PRAGMA user_version = 1;"), "");
+  ASSERT_EQ(location_->Exec("DROP TABLE promotions; DROP TABLE leases; PRAGMA user_version = 1;"), "");
   Reopen();
   EXPECT_TRUE(store_->GetJob(job.id));
   ASSERT_TRUE(store_->AppendPromotion(Move("m", "1", kT0, PromotionSource::kManual)));
