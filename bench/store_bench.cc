@@ -103,18 +103,13 @@ std::unique_ptr<JobStore> g_store;
 std::vector<std::string> g_ids;
 SystemClock g_clock;
 
-// Once per run, before its threads start: a fresh store and one scheduled job per thread.
-void SetUpConcurrent(const benchmark::State& state) {
-  auto path = std::filesystem::temp_directory_path() / "retrain-store-concurrent.db";
-  g_store.reset();
-  std::filesystem::remove(path);
-  g_store =
-      std::move(*OpenSqliteJobStore(path.string(), g_clock, static_cast<size_t>(state.range(0))));
+// One scheduled job per benchmark thread in g_store.
+void AddConcurrentJobs(const benchmark::State& state) {
   g_ids.clear();
   for (int t = 0; t < state.threads(); ++t) {
     Job job;
     job.id = NewJobId();
-    job.model_id = "bench-" + std::to_string(t);
+    job.model_id = "bench-" + std::to_string(t) + "-" + job.id;  // fresh on a reused database
     job.window.upto = "10";
     job.window.records = 10;
     job.scheduled_at_ms = g_clock.NowMs();
@@ -128,7 +123,36 @@ void SetUpConcurrent(const benchmark::State& state) {
   }
 }
 
+// Once per run, before its threads start: a fresh store and one scheduled job per thread.
+void SetUpConcurrent(const benchmark::State& state) {
+  auto path = std::filesystem::temp_directory_path() / "retrain-store-concurrent.db";
+  g_store.reset();
+  std::filesystem::remove(path);
+  g_store =
+      std::move(*OpenSqliteJobStore(path.string(), g_clock, static_cast<size_t>(state.range(0))));
+  AddConcurrentJobs(state);
+}
+
+// The same on PostgreSQL, one pooled connection per thread (RETRAIN_BENCH_POSTGRES_URI); the
+// store stays null without a server, and the benchmark then skips.
+void SetUpConcurrentPostgres(const benchmark::State& state) {
+  g_store.reset();
+  const char* uri = std::getenv("RETRAIN_BENCH_POSTGRES_URI");
+  if (!uri || !*uri) return;
+  PostgresStoreOptions o;
+  o.uri = uri;
+  o.pool_size = static_cast<size_t>(state.threads());
+  auto store = OpenPostgresJobStore(o, g_clock);
+  if (!store) return;
+  g_store = std::move(*store);
+  AddConcurrentJobs(state);
+}
+
 void BM_ConcurrentProgressEvents(benchmark::State& state) {
+  if (!g_store) {
+    state.SkipWithError("no store (RETRAIN_BENCH_POSTGRES_URI is not set or unreachable)");
+    return;
+  }
   const std::string id = g_ids[static_cast<size_t>(state.thread_index())];
   double p = 0;
   for (auto _ : state) {
@@ -148,6 +172,12 @@ BENCHMARK(BM_ConcurrentProgressEvents)
     ->Setup(SetUpConcurrent)
     ->Arg(1)
     ->Arg(64)
+    ->Threads(8)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ConcurrentProgressEvents)
+    ->Name("BM_ConcurrentProgressEventsPostgres")
+    ->Setup(SetUpConcurrentPostgres)
     ->Threads(8)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);

@@ -31,11 +31,12 @@ def ts(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def run(feed_yaml, write):
+def run(feed_yaml, write, store_yaml="{path: jobs.db}"):
     work = tempfile.mkdtemp(prefix="retrain-lag-")
     cfg = os.path.join(work, "retrain.yaml")
     with open(cfg, "w") as f:
         f.write(f"""feed: {feed_yaml}
+store: {store_yaml}
 trigger: {{reconcileInterval: 1s}}
 experiment: {{name: lag}}
 models:
@@ -88,3 +89,17 @@ print(f"trigger lag, record landed -> job scheduled ({ROUNDS} jobs each, millise
 print(f"  baseline: fixture directory polled every 1s   p50 {polled[0]:8.1f}   p95 {polled[1]:8.1f}")
 print(f"  embedded feed with change notification       p50 {embedded[0]:8.1f}   p95 {embedded[1]:8.1f}"
       f"   {polled[0] / max(embedded[0], 0.001):6.1f}x lower at p50")
+pg_uri = os.environ.get("RETRAIN_BENCH_POSTGRES_URI")
+if pg_uri:
+    # The same embedded feed with the job store on PostgreSQL (a fresh database each run), where
+    # the serve process is the elected leader of its store.
+    db = "lag" + str(int(time.time() * 1000))
+    bindir = subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "services", "postgres"),
+                             "bindir"], capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run([os.path.join(bindir, "psql"), pg_uri, "-q", "-c", f"CREATE DATABASE {db}"], check=True,
+                   capture_output=True)
+    on_pg = summary(run("{source: embedded}", write_embedded, "{uri: '" + pg_uri.rsplit("/", 1)[0] + "/" + db + "'}"))
+    print(f"  embedded feed, job store on PostgreSQL (leader) p50 {on_pg[0]:8.1f}   p95 {on_pg[1]:8.1f}"
+          f"   {on_pg[0] / max(embedded[0], 0.001):6.2f}x the SQLite store's p50")
+else:
+    print("  job store on PostgreSQL: not measured (no server)")

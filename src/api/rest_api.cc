@@ -671,7 +671,16 @@ Response RestApi::Ready() {
     body["error"]["details"] = checks;
     return JsonResponse(503, body);
   }
-  return JsonResponse(200, {{"status", "ready"}, {"checks", checks}});
+  json body = {{"status", "ready"}, {"checks", checks}};
+  // Every replica is ready to serve; the body says which one runs the loops.
+  if (const LeaderElector* leader = orchestrator_.leader()) {
+    LeadershipView v = leader->View();
+    json l = {{"replica", v.replica_id}, {"leading", v.leading}, {"leader", v.leader}};
+    if (v.leading) l["epoch"] = v.epoch;
+    if (v.error) l["error"] = *v.error;
+    body["leadership"] = l;
+  }
+  return JsonResponse(200, body);
 }
 
 }  // namespace retrain

@@ -261,6 +261,14 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
     oo.worker_env["NEO4J_USER"] = config.feed.neo4j_user;
     oo.worker_env["NEO4J_PASSWORD"] = config.feed.neo4j_password;
   }
+  LeaderOptions lo;
+  lo.replica_id = DefaultReplicaId(config.server.leader.replica_id, (*server)->port());
+  lo.lease_duration_ms = config.server.leader.lease_duration_ms;
+  lo.renew_interval_ms = config.server.leader.renew_interval_ms;
+  // The embedded store is this process's alone (the data directory's lock): any other holder of
+  // its lease is a process that died, and there is nothing to wait for.
+  lo.sole_user = config.store.driver != "postgres";
+  oo.leader = lo;
   Orchestrator orchestrator(oo, **store, **feed, **executor, tracking->tracker.get(), clock,
                             metrics, tracking->registry, tracking->reader);
 
@@ -292,7 +300,7 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   sigemptyset(&hup.sa_mask);
   sigaction(SIGHUP, &hup, nullptr);
 
-  orchestrator.loops().Start();
+  orchestrator.Start();
   spdlog::info("retrain serving on {} (data dir {}, {} models, {} executor, feed {}, tracking {})",
                base_url, config.data_dir, config.models.size(), (*executor)->Name(), feed_shown,
                RedactUrl(tracking->tracker->Uri()));
@@ -311,7 +319,7 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
     }
   }
   spdlog::info("shutting down");
-  orchestrator.loops().Stop();
+  orchestrator.Stop();  // steps down and releases the lease: another replica takes over at once
   (*server)->Stop(5'000);
   api.store(nullptr);
   return 0;

@@ -399,7 +399,24 @@ void Parse(const YAML::Node& root, Ctx& ctx, Config* cfg) {
     b.ReadString("callbackSecret", &cfg->server.callback_secret);
     b.ReadString("publicUrl", &cfg->server.public_url);
     b.RejectUnknown({"listen", "threads", "maxBodyBytes", "callbackAuth", "callbackSecret",
-                     "publicUrl", "auth", "tls"});
+                     "publicUrl", "auth", "tls", "leader"});
+    Block l(b.Child("leader"), "server.leader", ctx);
+    l.ReadDuration("leaseDuration", &cfg->server.leader.lease_duration_ms);
+    l.ReadDuration("renewInterval", &cfg->server.leader.renew_interval_ms);
+    l.ReadString("replicaId", &cfg->server.leader.replica_id);
+    l.RejectUnknown({"leaseDuration", "renewInterval", "replicaId"});
+    const LeaderConfig& lc = cfg->server.leader;
+    if (lc.lease_duration_ms < 500) {
+      throw ConfigError{"config: 'server.leader.leaseDuration' must be at least 500ms"};
+    }
+    if (lc.renew_interval_ms < 50 || lc.renew_interval_ms * 2 > lc.lease_duration_ms) {
+      throw ConfigError{
+          "config: 'server.leader.renewInterval' must be at least 50ms and at most half of "
+          "server.leader.leaseDuration (" +
+          std::to_string(lc.lease_duration_ms) +
+          "ms), so that a renewal can fail once and "
+          "the leader still keeps its lease"};
+    }
     Block t(b.Child("tls"), "server.tls", ctx);
     t.ReadString("cert", &cfg->server.tls.cert);
     t.ReadString("key", &cfg->server.tls.key);
@@ -561,6 +578,8 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& orig
   ApplyEnv(env, "NEO4J_PASSWORD", &cfg.feed.neo4j_password, "feed.neo4j.password", &cfg.origins);
   ApplyEnv(env, "RETRAIN_STORE_URI", &cfg.store.uri, "store.uri", &cfg.origins);
   ApplyEnv(env, "RETRAIN_DATA_DIR", &cfg.data_dir, "dataDir", &cfg.origins);
+  ApplyEnv(env, "RETRAIN_REPLICA_ID", &cfg.server.leader.replica_id, "server.leader.replicaId",
+           &cfg.origins);
   ApplyEnv(env, "RETRAIN_API_TOKENS_FILE", &cfg.server.auth.tokens_file, "server.auth.tokensFile",
            &cfg.origins);
   try {

@@ -42,6 +42,13 @@ struct TlsConfig {
   std::string ca;
 };
 
+// Leader election among the replicas sharing a store (server.leader).
+struct LeaderConfig {
+  int64_t lease_duration_ms = 15'000;
+  int64_t renew_interval_ms = 5'000;
+  std::string replica_id;  // "" = env RETRAIN_REPLICA_ID, else <hostname>:<port>
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
@@ -49,10 +56,11 @@ struct ServerConfig {
   int64_t max_body_bytes = 1 << 20;
   // When true, worker events must carry the job's callback token (Authorization: Bearer).
   bool callback_auth = true;
-  std::string callback_secret;  // secret; "" = generated once and kept in the data dir
+  std::string callback_secret;  // secret; "" = generated once and kept in the job store
   std::string public_url;       // how workers reach the server; "" = http://<listen>
   AuthConfig auth;
   TlsConfig tls;
+  LeaderConfig leader;
 };
 
 struct StoreConfig {

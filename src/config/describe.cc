@@ -54,7 +54,7 @@ std::string Describe(const Config& c) {
   p.Line("server.maxBodyBytes", std::to_string(c.server.max_body_bytes));
   p.Line("server.callbackAuth", c.server.callback_auth ? "true" : "false");
   p.Line("server.callbackSecret", c.server.callback_secret.empty()
-                                      ? "(generated in the data dir)"
+                                      ? "(generated once, kept in the job store)"
                                       : Mask(c.server.callback_secret));
   p.Line("server.publicUrl", c.server.public_url);
   p.Line("server.auth.mode", c.server.auth.mode);
@@ -63,6 +63,10 @@ std::string Describe(const Config& c) {
   p.Line("server.tls.cert", c.server.tls.cert);
   p.Line("server.tls.key", c.server.tls.key);
   p.Line("server.tls.ca", c.server.tls.ca);
+  p.Line("server.leader.leaseDuration", FormatDuration(c.server.leader.lease_duration_ms));
+  p.Line("server.leader.renewInterval", FormatDuration(c.server.leader.renew_interval_ms));
+  p.Line("server.leader.replicaId",
+         c.server.leader.replica_id.empty() ? "(<hostname>:<port>)" : c.server.leader.replica_id);
   p.Line("store.driver", c.store.driver);
   p.Line("store.path", c.store.path);
   if (!c.store.uri.empty()) p.Line("store.uri", RedactUrl(c.store.uri));

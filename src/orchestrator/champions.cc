@@ -66,8 +66,12 @@ std::string Cut(std::string s, size_t max) {
 }  // namespace
 
 Champions::Champions(const std::vector<ModelSettings>& models, JobStore& store,
-                     ModelRegistry* registry, const Clock& clock)
-    : models_(models), store_(store), registry_(registry), clock_(clock) {}
+                     ModelRegistry* registry, const Clock& clock, JobStore* automatic_store)
+    : models_(models),
+      store_(store),
+      automatic_store_(automatic_store ? *automatic_store : store),
+      registry_(registry),
+      clock_(clock) {}
 
 Result<std::vector<ChampionPeriod>> Champions::History(const std::string& model_id, int limit) {
   if (!FindModel(models_, model_id)) return std::unexpected(UnknownModel(model_id));
@@ -240,7 +244,7 @@ Status Champions::RecordAutomatic(const Job& job) {
   p.reason = Cut(std::move(reason), kMaxPromotionReason);
   p.job_id = job.id;
   bool appended = false;
-  auto stored = store_.AppendPromotion(p, &appended);
+  auto stored = automatic_store_.AppendPromotion(p, &appended);
   if (!stored) return std::unexpected(stored.error());
   if (appended) {
     spdlog::info("champion of {} is version {} (automatic, job {})", job.model_id, *version,

@@ -49,9 +49,11 @@ struct ChampionMove {
 class Champions {
  public:
   // All references must outlive this object. `registry` may be null (no model registry): moves
-  // then fail with kFailedPrecondition "no_registry"; the history still reads.
+  // then fail with kFailedPrecondition "no_registry"; the history still reads. RecordAutomatic
+  // writes through `automatic_store` when given (the leader's fenced view: it runs in the
+  // reconcile loop), manual moves through `store`.
   Champions(const std::vector<ModelSettings>& models, JobStore& store, ModelRegistry* registry,
-            const Clock& clock);
+            const Clock& clock, JobStore* automatic_store = nullptr);
 
   // The model's history, newest first, at most `limit` (1..500) entries.
   // Errors: kNotFound "unknown_model"; the store's errors.
@@ -90,6 +92,7 @@ class Champions {
 
   const std::vector<ModelSettings>& models_;
   JobStore& store_;
+  JobStore& automatic_store_;
   ModelRegistry* registry_;
   const Clock& clock_;
   std::mutex mu_;  // one move at a time, so that the history follows the registry's order

@@ -78,7 +78,18 @@ Result<TriggerResult> JobCommands::Trigger(const TriggerRequest& request) {
   // refuses the insert (kAborted) and we decide again.
   for (int tries = 0;; ++tries) {
     auto created = Create(*m, request, nullptr);
-    if (created || created.error().code != ErrorCode::kAborted || tries >= 3) return created;
+    if (created || created.error().code != ErrorCode::kAborted || tries >= 3) {
+      if (!created && request.idempotency_key) {
+        // The same request, sent to another replica (or thread) at the same instant, may have
+        // created the job after our lookup: its job is then active and the policy refuses ours.
+        // The key decides: a retried request gets the job created under it.
+        auto winner = store_.FindByIdempotencyKey(*request.idempotency_key);
+        if (winner && *winner && (*winner)->model_id == request.model_id) {
+          return TriggerResult{**winner, true};
+        }
+      }
+      return created;
+    }
   }
 }
 

@@ -42,7 +42,7 @@ TEST(DescribeTest, PrintsValuesWithOrigins) {
   EXPECT_TRUE(Contains(d, "models[0].cooldown = 0s  (default)\n")) << d;
   EXPECT_TRUE(Contains(d, "models[0].schedule = off  (default)\n")) << d;
   EXPECT_TRUE(Contains(d, "feed.pollInterval = 5s  (default)\n")) << d;
-  EXPECT_TRUE(Contains(d, "server.callbackSecret = (generated in the data dir)")) << d;
+  EXPECT_TRUE(Contains(d, "server.callbackSecret = (generated once, kept in the job store)")) << d;
 }
 
 TEST(DescribeTest, MasksSecretsFromTheFile) {
