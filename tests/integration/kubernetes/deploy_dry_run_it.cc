@@ -1,5 +1,5 @@
-// Every manifest in deploy/kubernetes/ is sent to the real API server with ?dryRun=All, so the
-// server's validation and admission (RBAC escalation checks, PodSecurity warnings) judge them.
+// Every manifest in deploy/kubernetes/base/ is sent to the real API server with ?dryRun=All, so
+// the server's validation and admission (RBAC escalation checks, PodSecurity warnings) judge them.
 // A Job built by the manifest builder is dry-run into the namespace that enforces the
 // restricted Pod Security profile, and must not draw a single warning.
 
@@ -51,7 +51,7 @@ TEST(DeployManifests, PassServerSideDryRun) {
   std::string dir = Env("RETRAIN_DEPLOY_DIR");
   ASSERT_FALSE(dir.empty());
   std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir + "/kubernetes"))
+  for (const auto& e : fs::directory_iterator(dir + "/kubernetes/base"))
     if (e.path().extension() == ".yaml" && e.path().filename() != "kustomization.yaml")
       files.push_back(e.path());
   std::sort(files.begin(), files.end());
@@ -94,7 +94,7 @@ TEST(DeployManifests, PassServerSideDryRun) {
   }
   for (const char* k :
        {"Deployment", "Service", "ServiceAccount", "Role", "RoleBinding", "ConfigMap"})
-    EXPECT_TRUE(kinds.contains(k)) << "deploy/kubernetes has no " << k;
+    EXPECT_TRUE(kinds.contains(k)) << "deploy/kubernetes/base has no " << k;
 }
 
 TEST(DeployManifests, WorkerJobsMeetTheRestrictedPodSecurityProfile) {
@@ -139,7 +139,7 @@ TEST(DeployManifests, WorkerJobsMeetTheRestrictedPodSecurityProfile) {
 TEST(DeployManifests, ConfigMapConfigPassesConfigCheck) {
   std::string bin = Env("RETRAIN_BIN");
   if (bin.empty() || !fs::exists(bin)) GTEST_SKIP() << "RETRAIN_BIN is not set to a built retrain";
-  YAML::Node cm = YAML::LoadFile(Env("RETRAIN_DEPLOY_DIR") + "/kubernetes/configmap.yaml");
+  YAML::Node cm = YAML::LoadFile(Env("RETRAIN_DEPLOY_DIR") + "/kubernetes/base/configmap.yaml");
   std::string text = cm["data"]["mlflow_retraining.yaml"].as<std::string>();
   fs::path dir = fs::temp_directory_path() / ("retrain-cm-" + RandomHex(4));
   fs::create_directories(dir);
