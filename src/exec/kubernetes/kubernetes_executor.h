@@ -18,8 +18,8 @@
 // token is never logged and never appears in the Job.
 //
 // RBAC the executor needs in its namespace: jobs create/get/list/watch/delete, secrets
-// create/get/patch/delete, pods get/list/watch (deploy/kubernetes/rbac.yaml). It never lists or
-// reads other Secrets. Without the pods permissions it logs one warning and works on without
+// create/get/patch/delete, pods get/list/watch (deploy/kubernetes/base/rbac.yaml). It never lists
+// or reads other Secrets. Without the pods permissions it logs one warning and works on without
 // detecting pods that cannot start.
 //
 // Thread safety: every public method may be called from any thread. Destruction stops the

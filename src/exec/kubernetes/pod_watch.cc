@@ -57,7 +57,7 @@ bool PodWatch::ContinueAfter(const Error& error) {
   spdlog::warn(
       "kubernetes executor: without get, list and watch on pods in namespace {}, a job whose "
       "pod cannot start (ImagePullBackOff, CreateContainerConfigError, ...) fails only at its "
-      "deadline; grant them as deploy/kubernetes/rbac.yaml does. {}",
+      "deadline; grant them as deploy/kubernetes/base/rbac.yaml does. {}",
       ns(), error.message);
   return false;
 }

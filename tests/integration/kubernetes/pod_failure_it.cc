@@ -78,9 +78,9 @@ class PodFailureIT : public ExecutorIT {
     ASSERT_TRUE(FailsPromptly(exec, SubmitWaiting(exec, "ImagePullBackOff", "sentinel")));
   }
 
-  // The rules of the Role in deploy/kubernetes/rbac.yaml.
+  // The rules of the Role in deploy/kubernetes/base/rbac.yaml.
   json DeployRoleRules() {
-    std::string path = Env("RETRAIN_DEPLOY_DIR") + "/kubernetes/rbac.yaml";
+    std::string path = Env("RETRAIN_DEPLOY_DIR") + "/kubernetes/base/rbac.yaml";
     try {
       for (const auto& doc : YAML::LoadAllFromFile(path))
         if (doc && doc.IsMap() && doc["kind"] && doc["kind"].Scalar() == "Role")
