@@ -26,9 +26,17 @@ struct Collected {
   std::vector<std::string> fragment_names;
 };
 
+struct SubReason;
+
+// Why two fields conflict: a message, or the conflicts of their subfields.
 struct Reason {
   std::string message;
-  std::vector<std::pair<std::string, Reason>> subs;
+  std::vector<SubReason> subs;  // a vector of an incomplete type, complete before use
+};
+
+struct SubReason {
+  std::string field;
+  Reason reason;
 };
 
 struct Conflict {
@@ -44,7 +52,7 @@ std::string ReasonMessage(const Reason& r) {
   for (size_t i = 0; i < r.subs.size(); ++i) {
     if (i) out += " and ";
     out +=
-        "subfields \"" + r.subs[i].first + "\" conflict because " + ReasonMessage(r.subs[i].second);
+        "subfields \"" + r.subs[i].field + "\" conflict because " + ReasonMessage(r.subs[i].reason);
   }
   return out;
 }
@@ -311,7 +319,7 @@ class OverlappingFieldsCanBeMerged : public Rule {
       if (!subs.empty()) {
         Conflict c{name, {}, {f1.node}, {f2.node}};
         for (auto& sub : subs) {
-          c.reason.subs.emplace_back(sub.name, sub.reason);
+          c.reason.subs.push_back(SubReason{sub.name, sub.reason});
           c.fields1.insert(c.fields1.end(), sub.fields1.begin(), sub.fields1.end());
           c.fields2.insert(c.fields2.end(), sub.fields2.begin(), sub.fields2.end());
         }
