@@ -1,8 +1,8 @@
-// Writes tests/sdk/fixtures/gate_cases.json: inputs of the champion gate and what the reference
+// Writes tests/e2e/sdk_gate_cases.json: inputs of the champion gate and what the reference
 // worker's gate (src/trainer/gate_stats.cc) answers for them, so that the Python SDK's gate can
 // be checked against it. Regenerate after changing the gate:
-//   g++ -std=c++23 -O2 -Isrc tests/sdk/gate_cases.cc src/trainer/gate_stats.cc \
-//       src/trainer/metrics.cc src/core/error.cc -o /tmp/gate_cases && /tmp/gate_cases > tests/sdk/fixtures/gate_cases.json
+//   g++ -std=c++23 -O2 -Isrc tests/e2e/sdk_gate_cases.cc src/trainer/gate_stats.cc \
+//       src/trainer/metrics.cc src/core/error.cc -o /tmp/gate_cases && /tmp/gate_cases > tests/e2e/sdk_gate_cases.json
 
 #include <algorithm>
 #include <cmath>
@@ -120,7 +120,7 @@ int main() {
       {"f1-near", 800, 65, 0.4, "near", "fair", opts(GateMetric::kF1, 0, 0.8, 1000, 8, 500), -1},
       {"auc-unbalanced", 60, 51, 0.03, "fair", "good", opts(GateMetric::kAuc, 0, 0.95, 1000, 1, 10), -1},
   };
-  std::printf("{\"generator\": \"tests/sdk/gate_cases.cc\", \"cases\": [\n");
+  std::printf("{\"generator\": \"tests/e2e/sdk_gate_cases.cc\", \"cases\": [\n");
   for (size_t k = 0; k < cases.size(); ++k) {
     const Case& c = cases[k];
     const Holdout h = MakeHoldout(c.n, c.data_seed, c.share);
