@@ -273,6 +273,70 @@ def test_the_sklearn_example_runs_end_to_end(make_retrain):
     assert events[-1]["message"].startswith("Trained on 400 records with holdout AUC ")
 
 
+def mlflow_python():
+    """A python with mlflow (and scikit-learn, which mlflow brings): RETRAIN_MLFLOW_PYTHON, else
+    the venv scripts/services/mlflow keeps in the cache when it was installed already."""
+    if os.environ.get("RETRAIN_MLFLOW_PYTHON"):
+        return os.environ["RETRAIN_MLFLOW_PYTHON"]
+    service = ROOT / "scripts" / "services" / "mlflow"
+    version = subprocess.run([str(service), "version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    venv = Path(os.environ.get("RETRAIN_CACHE", Path.home() / ".cache" / "retrain")) / f"mlflow-{version}"
+    return str(venv / "bin" / "python") if (venv / ".complete").exists() else None
+
+
+def test_publish_registers_versions_and_moves_the_champion_through_mlflow(make_retrain):
+    python = mlflow_python()
+    if python is None:
+        pytest.skip("no mlflow venv (scripts/services/mlflow install, or RETRAIN_MLFLOW_PYTHON); "
+                    "the mlflow integration suite runs this test with its own")
+    example = ROOT / "examples" / "sklearn-trainer" / "train.py"
+    r = configure(make_retrain, lambda r: [{
+        "id": "sklearn-scorer", "minRecords": 400, "maxAttempts": 1, "timeout": "3m",
+        "command": ["env", f"PYTHONPATH={SDK}", python, str(example)],
+        "training": {"policy": "cumulative"}, "evaluation": {"holdoutFraction": 0.25, "minHoldout": 50}}])
+    r.generate(400)
+    first = r.wait_status(only_job(r)["id"], ("completed", "failed"), timeout=180)
+    assert first["status"] == "completed", (first, r.get(f"/retraining/jobs/{first['id']}/logs").text)
+    assert first["metrics"]["promoted"] == 1.0 and first["metrics"]["model_version"] == 1.0
+    assert "Registered sklearn-scorer version 1. Promoted to champion because the model had no champion yet" \
+        in r.get(f"/retraining/jobs/{first['id']}/events").json["events"][-1]["message"]
+    run_dir = r.mlflow_runs()[first["mlflowRunId"]]["dir"]
+    assert (run_dir / "artifacts" / "model" / "feature_summary.json").exists()
+    assert (run_dir / "artifacts" / "model" / "model.pkl").exists()
+
+    r.generate(400)
+    second = r.wait_status(wait_for(lambda: next((j for j in r.jobs() if j["id"] != first["id"]), None),
+                                    what="the second job")["id"], ("completed", "failed"), timeout=180)
+    assert second["status"] == "completed", (second, r.get(f"/retraining/jobs/{second['id']}/logs").text)
+    m = second["metrics"]
+    assert m["model_version"] == 2.0 and m["records"] == 800 and m["holdout_records"] == 200
+    for name in ("champion_auc", "auc_delta", "auc_delta_ci_low", "auc_delta_ci_high"):
+        assert name in m, name
+    assert m["auc_delta_ci_low"] <= m["auc_delta"] <= m["auc_delta_ci_high"]
+    assert m["promoted"] == (1.0 if m["auc_delta_ci_low"] > 0 and m["auc_delta"] >= 0 else 0.0)
+    message = r.get(f"/retraining/jobs/{second['id']}/events").json["events"][-1]["message"]
+    assert "Registered sklearn-scorer version 2. " in message
+    assert ("Promoted: auc champion " if m["promoted"] else "Kept the champion: auc champion ") in message
+    # job.mlflow_run() resumes the job's run and leaves its status to the orchestrator
+    run_id = second["mlflowRunId"]
+    wait_for(lambda: r.mlflow_runs()[run_id]["status"] == "3", what="the run to be FINISHED")
+    env = {"MODEL_ID": "sklearn-scorer", "RETRAINING_JOB_ID": second["id"], "RETRAINING_WINDOW_UPTO": "800",
+           "RETRAINING_FEED_URI": f"embedded:{r.data / 'feed.db'}", "MLFLOW_RUN_ID": run_id,
+           "MLFLOW_TRACKING_URI": str(r.data / "mlruns")}
+    snippet = ("import json, sys, mlflow; from retrain_worker import Job\n"
+               "job = Job.from_env(json.loads(sys.argv[1]))\n"
+               "with job.mlflow_run() as run:\n"
+               "    assert run.info.run_id == job.settings.run_id\n"
+               "    mlflow.log_metric('resumed', 1.0)\n")
+    subprocess.run(["env", f"PYTHONPATH={SDK}", python, "-c", snippet, json.dumps(env)], check=True, timeout=120,
+                   capture_output=True)
+    assert run_metric(r, run_id, "resumed") == 1.0
+    assert r.mlflow_runs()[run_id]["status"] == "3"
+    champions = wait_for(lambda: (lambda c: c if c.get("champion") else None)(
+        r.get("/models/sklearn-scorer/champions").json), what="the champion history")
+    assert str(champions["champion"]) == ("2" if m["promoted"] else "1"), champions
+
+
 def test_the_feature_summary_matches_the_reference_worker(make_retrain):
     """The reference worker saves model/feature_summary.json with its model; the SDK's summary
     of the same rows (the window's labelled records) is the same document."""

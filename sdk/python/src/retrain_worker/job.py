@@ -309,12 +309,16 @@ class Job:
         self._mlflow_env()
         if self.settings.tracking_uri:
             mlflow.set_tracking_uri(self.settings.tracking_uri)
-        run = mlflow.start_run(run_id=self.settings.run_id)
+        client = mlflow.tracking.MlflowClient()
+        before = client.get_run(self.settings.run_id).info.status
+        run = mlflow.start_run(run_id=self.settings.run_id)  # marks the run RUNNING
         try:
             yield run
         finally:
-            # Leave the run's status to the orchestrator: end the fluent run without FINISHED.
-            mlflow.end_run(status="RUNNING")
+            # The run's status is the orchestrator's (it ends the run when the job ends): leave
+            # it as the orchestrator set it, before or meanwhile.
+            now = client.get_run(self.settings.run_id).info.status
+            mlflow.end_run(status=before if now == "RUNNING" else now)
 
     # ---- feature summary and the champion gate ---------------------------------------------
 
