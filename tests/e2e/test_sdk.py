@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -354,6 +355,65 @@ def test_the_feature_summary_matches_the_reference_worker(make_retrain):
     with Job.from_env(env) as sdk:
         ours = summarize_features([rec.features() for rec in sdk.records() if rec.label is not None])
     assert ours == theirs
+
+
+def test_a_fixture_directory_as_the_feed(make_retrain, tmp_path):
+    fixtures = tmp_path / "fixtures"
+    fixtures.mkdir()
+
+    def write(job_id, ingested_at, types):
+        records = [{"entity_type": t, "confidence": i, "label": i % 2, "ingestion_job": "dropped"}
+                   for i, t in enumerate(types)]
+        (fixtures / f"{job_id}.json").write_text(json.dumps(
+            {"job_id": job_id, "ingested_at": ingested_at, "records": records}))
+
+    r = make_retrain([], start=False)
+    text = r._config_text([sdk_model(r, minRecords=100000, entityTypes=["indicator"])])
+    r.config.write_text(text.replace("feed: {source: embedded}",
+                                     f"feed: {{source: fixtures, path: {fixtures}, pollInterval: 100ms}}"))
+    # ingest-b is older than ingest-a: the feed's order is (ingested_at, job id, position)
+    write("ingest-a", "2026-11-26T06:35:10Z", ["indicator", "malware", "indicator"])
+    write("ingest-b", "2026-11-26T06:30:00.250Z", ["indicator"] * 4 + ["malware"])
+    r.start()
+    resp = r.post("/models/sdk/retrain", {"force": True})
+    assert resp.status == 202, resp.text
+    done = r.wait_status(resp.json["id"], ("completed", "failed"), timeout=60)
+    assert done["status"] == "completed", done
+    read = read_by_worker(r, done["id"])
+    b = int(datetime(2026, 11, 26, 6, 30, 0, 250000, tzinfo=timezone.utc).timestamp() * 1000)
+    a = int(datetime(2026, 11, 26, 6, 35, 10, tzinfo=timezone.utc).timestamp() * 1000)
+    assert read["cursors"] == [f"{b}|{i}|ingest-b" for i in range(4)] + [f"{a}|0|ingest-a", f"{a}|2|ingest-a"]
+    assert done["records"] == 6 and done["ingestionJobs"] == ["ingest-b", "ingest-a"]
+    assert read["ingestion_jobs"] == ["ingest-b"] * 4 + ["ingest-a"] * 2
+
+
+def test_the_training_range_is_the_reference_workers(make_retrain):
+    """A cumulative range capped by maxRecords: the SDK reads the records the reference worker
+    trained on (its run params training_records and training_window_start/end)."""
+    training = {"policy": "cumulative", "maxRecords": 150}
+    r = configure(make_retrain, lambda r: [{"id": "reference", "minRecords": 100, "maxAttempts": 1,
+                                           "training": training, "evaluation": {"minHoldout": 10}}])
+    jobs = []
+    for _ in range(2):
+        r.generate(100)
+        job = wait_for(lambda: next((j for j in r.jobs() if j["id"] not in [k["id"] for k in jobs]), None),
+                       what="the next job")
+        jobs.append(r.wait_status(job["id"], ("completed", "failed"), timeout=120))
+        assert jobs[-1]["status"] == "completed", jobs[-1]
+    second = jobs[1]
+    params = r.mlflow_runs()[second["mlflowRunId"]]["dir"] / "params"
+    theirs = {name: (params / name).read_text() for name in ("training_records", "training_window_start",
+                                                              "training_window_end", "training_policy")}
+    env = {"MODEL_ID": "reference", "RETRAINING_JOB_ID": second["id"], "RETRAINING_WINDOW_AFTER": "100",
+           "RETRAINING_WINDOW_UPTO": "200", "RETRAINING_RECORD_COUNT": str(second["records"]),
+           "RETRAINING_FEED_URI": f"embedded:{r.data / 'feed.db'}", "DATA_WINDOW_END": second["dataWindowEnd"],
+           "RETRAINING_TRAINING_POLICY": "cumulative", "RETRAINING_TRAINING_MAX_RECORDS": "150"}
+    with Job.from_env(env) as sdk:
+        cursors = [rec.cursor for rec in sdk.records()]
+        ours = sdk.training_params()
+    assert cursors == [str(i) for i in range(51, 201)]
+    assert sdk.stats.window_records == 100
+    assert {k: ours[k] for k in theirs} == theirs
 
 
 # ---- without a server -----------------------------------------------------------------------
