@@ -24,7 +24,8 @@ ARTIFACT_PATH = "model/feature_summary.json"
 
 
 def _f32(v: float) -> float:
-    return struct.unpack("f", struct.pack("f", v))[0]
+    rounded: float = struct.unpack("f", struct.pack("f", v))[0]
+    return rounded
 
 
 def summarize_values(values: List[float], bins: int = BINS) -> Dict[str, Any]:

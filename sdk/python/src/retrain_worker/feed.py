@@ -132,7 +132,8 @@ class FixtureFeed(Feed):
             raise FeedError(f"{path}: expected a JSON object")
         if not isinstance(doc.get("job_id"), str) or not doc["job_id"]:
             raise FeedError(f"{path}: 'job_id' must be a non-empty string")
-        ms = parse_rfc3339_ms(doc.get("ingested_at")) if isinstance(doc.get("ingested_at"), str) else None
+        ingested_at = doc.get("ingested_at")
+        ms = parse_rfc3339_ms(ingested_at) if isinstance(ingested_at, str) else None
         if ms is None:
             raise FeedError(f"{path}: 'ingested_at' must be an ISO 8601 date-time string")
         if not isinstance(doc.get("records"), list):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union
 
 from .settings import GATE_METRICS, GateSettings
 
@@ -31,6 +31,11 @@ try:  # the gate needs numpy; the rest of the package does not
     import numpy as np
 except ImportError:  # pragma: no cover - exercised only without numpy
     np = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    Floats = Union[Sequence[float], npt.ArrayLike]
 
 _M64 = (1 << 64) - 1
 _LOGLOSS_EPS = 1e-15
@@ -80,11 +85,12 @@ class _MT64:
         mt = self.mt
         upper, lower, a = u(self.UPPER), u(self.LOWER), u(self.MATRIX_A)
 
-        def mix(cur, nxt, far):
+        def mix(cur: "np.ndarray[Any, Any]", nxt: "np.ndarray[Any, Any]", far: "np.ndarray[Any, Any]") -> "np.ndarray[Any, Any]":
             x = (cur & upper) | (nxt & lower)
             xa = x >> u(1)
             xa ^= np.where((x & u(1)) != 0, a, u(0))
-            return far ^ xa
+            mixed: "np.ndarray[Any, Any]" = far ^ xa
+            return mixed
 
         n, m = self.N, self.M
         # i in [0, n - m): mt[i + m] is still the old value.
@@ -94,7 +100,7 @@ class _MT64:
         mt[:, n - 1] = mix(mt[:, n - 1], mt[:, 0], mt[:, m - 1])
         self.index = 0
 
-    def next(self, count: int) -> "np.ndarray":
+    def next(self, count: int) -> "np.ndarray[Any, Any]":
         """The next `count` outputs of every stream, shape (streams, count)."""
         u = np.uint64
         out = np.empty((self.mt.shape[0], count), dtype=np.uint64)
@@ -114,7 +120,7 @@ class _MT64:
         return out
 
 
-def _rows(draws: "np.ndarray", n: int) -> "np.ndarray":
+def _rows(draws: "np.ndarray[Any, Any]", n: int) -> "np.ndarray[Any, Any]":
     """(x * n) >> 64 for 64-bit x and n < 2^32, in 64-bit pieces."""
     u = np.uint64
     nn = u(n)
@@ -124,7 +130,7 @@ def _rows(draws: "np.ndarray", n: int) -> "np.ndarray":
         return (hi * nn + ((lo * nn) >> u(32))) >> u(32)
 
 
-def bootstrap_indices(seed: int, n: int, resample: int) -> "np.ndarray":
+def bootstrap_indices(seed: int, n: int, resample: int) -> "np.ndarray[Any, Any]":
     """The rows (each in [0, n)) of bootstrap resample `resample` of a holdout of n rows, in
     draw order: the same ones the reference worker's gate uses."""
     _need_numpy()
@@ -136,11 +142,11 @@ def bootstrap_indices(seed: int, n: int, resample: int) -> "np.ndarray":
 
 # ---- metrics ---------------------------------------------------------------------------------
 
-def _as_f32(values: Sequence[float]) -> "np.ndarray":
+def _as_f32(values: "Floats") -> "np.ndarray[Any, Any]":
     return np.asarray(values, dtype=np.float32).reshape(-1)
 
 
-def compute_metric(metric: str, scores: Sequence[float], labels: Sequence[float]) -> Optional[float]:
+def compute_metric(metric: str, scores: "Floats", labels: "Floats") -> Optional[float]:
     """The metric on the whole holdout; None when it is undefined (AUC with a class absent or a
     NaN score, F1 with neither positive labels nor positive predictions, no rows)."""
     _need_numpy()
@@ -184,7 +190,7 @@ class _Evaluator:
     """One model's scores prepared so that the metric of many resamples (rows of per-row
     multiplicities) takes one pass."""
 
-    def __init__(self, metric: str, p: "np.ndarray", y: "np.ndarray"):
+    def __init__(self, metric: str, p: "np.ndarray[Any, Any]", y: "np.ndarray[Any, Any]"):
         self.metric = metric
         if metric == "auc":
             self.order = np.argsort(p, kind="stable")
@@ -200,7 +206,7 @@ class _Evaluator:
             self.tn = (~predicted & ~y).astype(np.float64)
             self.mistakes = (predicted != y).astype(np.float64)
 
-    def evaluate(self, counts: "np.ndarray") -> "np.ndarray":
+    def evaluate(self, counts: "np.ndarray[Any, Any]") -> "np.ndarray[Any, Any]":
         """Metric per row of `counts` (shape (k, n)); NaN where undefined."""
         with np.errstate(invalid="ignore", divide="ignore"):
             if self.metric == "auc":
@@ -225,7 +231,7 @@ class _Evaluator:
             return np.where(den > 0, 2 * tp / den, np.nan)
 
 
-def _linear_quantile(sorted_values: "np.ndarray", q: float) -> float:
+def _linear_quantile(sorted_values: "np.ndarray[Any, Any]", q: float) -> float:
     m = sorted_values.size
     h = q * (m - 1)
     i = int(math.floor(h))
@@ -252,8 +258,8 @@ class NoComparison(Exception):
     """The two models cannot be compared on this holdout (the reason is the message)."""
 
 
-def compare_paired(gate: GateSettings, champion_scores: Sequence[float], challenger_scores: Sequence[float],
-                   labels: Sequence[float]) -> Comparison:
+def compare_paired(gate: GateSettings, champion_scores: "Floats", challenger_scores: "Floats",
+                   labels: "Floats") -> Comparison:
     """The paired bootstrap of the oriented difference. Raises ValueError for bad settings and
     NoComparison when the holdout does not allow a comparison."""
     _need_numpy()
@@ -391,8 +397,8 @@ class GateDecision:
         return out
 
 
-def decide_champion(gate: GateSettings, labels: Sequence[float], challenger_scores: Sequence[float],
-                    champion_scores: Optional[Sequence[float]] = None, *, has_champion: bool,
+def decide_champion(gate: GateSettings, labels: "Floats", challenger_scores: "Floats",
+                    champion_scores: "Optional[Floats]" = None, *, has_champion: bool,
                     champion_version: Optional[str] = None, champion_unusable: Optional[str] = None) -> GateDecision:
     """The reference worker's decision (champion_gate.cc DecideChampion), given the champion's
     scores on the same holdout.
@@ -401,7 +407,8 @@ def decide_champion(gate: GateSettings, labels: Sequence[float], challenger_scor
     trained on a different feature set", "cannot be read by this worker") promotes, naming why.
     Otherwise `champion_scores` are compared with `challenger_scores` by the paired bootstrap and
     `decide_promotion` decides."""
-    holdout = len(labels)
+    _need_numpy()
+    holdout = int(_as_f32(labels).size)
     if not has_champion:
         note = ""
         if holdout < gate.min_holdout:

@@ -7,7 +7,7 @@ import os
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, TypeVar
 
 from . import feature_summary as _fs
 from .events import DeliveryFailed, EventClient, JobEnded
@@ -15,8 +15,11 @@ from .feed import Feed, Record, open_feed
 from .gate import GateDecision, decide_champion
 from .settings import Settings, parse_rfc3339_ms
 
+if TYPE_CHECKING:
+    from .gate import Floats
+
 T = TypeVar("T")
-ScoresFn = Callable[[str], Optional[Sequence[float]]]
+ScoresFn = Callable[[str], "Optional[Floats]"]
 
 
 class RecordCountMismatch(RuntimeError):
@@ -266,7 +269,7 @@ class Job:
     def __enter__(self) -> "Job":
         return self
 
-    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> Literal[False]:
         try:
             failed = exc is not None and not self.ended and not isinstance(exc, JobEnded)
             if isinstance(exc, SystemExit):
@@ -328,9 +331,9 @@ class Job:
         `record.features()` of every record trained and judged on)."""
         return _fs.summarize_features(rows)
 
-    def publish(self, *, labels: Sequence[float], scores: Sequence[float],
+    def publish(self, *, labels: "Floats", scores: "Floats",
                 score_champion: Optional[ScoresFn] = None,
-                champion_scores: Optional[Sequence[float]] = None,
+                champion_scores: "Optional[Floats]" = None,
                 model_dir: Optional[str] = None,
                 log_model: Optional[Callable[[str], None]] = None,
                 feature_summary: Optional[Mapping[str, Any]] = None) -> GateDecision:

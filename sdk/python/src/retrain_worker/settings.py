@@ -11,7 +11,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Dict, List, Mapping, Optional
+from typing import Callable, Dict, List, Mapping, Optional
 
 GATE_METRICS = ("auc", "logloss", "accuracy", "f1")
 TRAINING_POLICIES = ("window", "cumulative", "lookback")
@@ -26,7 +26,8 @@ def _get(env: Mapping[str, str], name: str) -> str:
     return env.get(name, "") or ""
 
 
-def _number(env: Mapping[str, str], name: str, ok, expected: str, default: float) -> float:
+def _number(env: Mapping[str, str], name: str, ok: Callable[[float], bool], expected: str,
+            default: float) -> float:
     text = _get(env, name).strip()
     if not text:
         return default
@@ -37,6 +38,11 @@ def _number(env: Mapping[str, str], name: str, ok, expected: str, default: float
     if not math.isfinite(value) or not ok(value):
         raise ConfigError(f'{name}="{text}" is invalid: expected {expected}.')
     return value
+
+
+def _required_integer(env: Mapping[str, str], name: str, low: int, high: int, default: int) -> int:
+    value = _integer(env, name, low, high, default)
+    return default if value is None else value
 
 
 def _integer(env: Mapping[str, str], name: str, low: int, high: int, default: Optional[int]) -> Optional[int]:
@@ -182,9 +188,9 @@ class Settings:
                                  "a number of 0 or more", gate.min_delta)
         gate.confidence = _number(env, "RETRAINING_PROMOTION_CONFIDENCE", lambda c: 0 < c < 1,
                                   "a number between 0 and 1, exclusive", gate.confidence)
-        gate.resamples = int(_integer(env, "RETRAINING_PROMOTION_RESAMPLES", 1000, 1_000_000, gate.resamples))
-        gate.seed = int(_integer(env, "RETRAINING_PROMOTION_SEED", 0, _INT64_MAX, gate.seed))
-        gate.min_holdout = int(_integer(env, "RETRAINING_MIN_HOLDOUT", 0, 1_000_000_000, gate.min_holdout))
+        gate.resamples = _required_integer(env, "RETRAINING_PROMOTION_RESAMPLES", 1000, 1_000_000, gate.resamples)
+        gate.seed = _required_integer(env, "RETRAINING_PROMOTION_SEED", 0, _INT64_MAX, gate.seed)
+        gate.min_holdout = _required_integer(env, "RETRAINING_MIN_HOLDOUT", 0, 1_000_000_000, gate.min_holdout)
 
         policy = _get(env, "RETRAINING_TRAINING_POLICY").strip() or "window"
         if policy not in TRAINING_POLICIES:
