@@ -24,7 +24,8 @@ from conftest import ROOT, wait_for
 SDK = ROOT / "sdk" / "python" / "src"
 sys.path.insert(0, str(SDK))
 
-from retrain_worker import ConfigError, GateSettings, Job, TokenRefused  # noqa: E402
+from retrain_worker import ConfigError, GateSettings, Job, RecordCountMismatch, TokenRefused  # noqa: E402
+from retrain_worker.settings import parse_rfc3339_ms as parse_ms  # noqa: E402
 from retrain_worker.events import EventClient  # noqa: E402
 from retrain_worker.feature_summary import summarize_features  # noqa: E402
 from retrain_worker.gate import (NoComparison, bootstrap_indices, compare_paired, decide_champion,  # noqa: E402
@@ -500,3 +501,51 @@ def test_first_versions_and_unusable_champions():
                             champion_version="4")
     assert not small.promote and small.reason.startswith("Kept the champion: the holdout has 4 rows")
     assert "model_version" not in small.metrics() and small.metrics()["champion_auc"] == 0.875
+
+
+def embedded_feed(path, rows):
+    """An embedded feed file with the orchestrator's schema: rows of (entity type, landed ms, label)."""
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE records (seq INTEGER PRIMARY KEY AUTOINCREMENT, ingestion_job TEXT NOT NULL, "
+               "entity_type TEXT NOT NULL, landed_at INTEGER NOT NULL, payload TEXT NOT NULL)")
+    for i, (etype, landed, label) in enumerate(rows):
+        db.execute("INSERT INTO records (ingestion_job, entity_type, landed_at, payload) VALUES (?, ?, ?, ?)",
+                   (f"ingest-{i // 10}", etype, landed, json.dumps({"x": i, "flag": True, "label": label})))
+    db.commit()
+    db.close()
+
+
+def test_lookback_ranges_entity_types_and_the_count_check(tmp_path):
+    hour = 3600_000
+    end = 1_800_000_000_000
+    # 40 records an hour apart, alternating types; the window is the last 10.
+    embedded_feed(tmp_path / "feed.db", [("a" if i % 2 else "b", end - (39 - i) * hour, i % 2) for i in range(40)])
+    base = {"MODEL_ID": "m", "RETRAINING_JOB_ID": "j", "RETRAINING_WINDOW_AFTER": "30",
+            "RETRAINING_WINDOW_UPTO": "40", "RETRAINING_FEED_URI": f"embedded:{tmp_path / 'feed.db'}",
+            "DATA_WINDOW_END": "2027-01-15T08:00:00.000Z", "RETRAINING_ENTITY_TYPES": "a"}
+    assert parse_ms(base["DATA_WINDOW_END"]) == end
+    with Job.from_env(dict(base, RETRAINING_TRAINING_POLICY="lookback",
+                           RETRAINING_TRAINING_LOOKBACK_MS=str(20 * hour))) as job:
+        got = [int(r.cursor) for r in job.records()]
+    # landed at most 20 h before the window's end (seq >= 20), type a (even seq), then the window
+    assert got == [s for s in range(20, 41) if s % 2 == 0]
+    assert job.stats.window_records == 5
+    record = next(Job.from_env(base).window())
+    assert record.cursor == "32" and record.features() == {"x": 31.0} and record.label == 1 and record.entity_type == "a"
+    with pytest.raises(RecordCountMismatch, match="holds 5 records but the orchestrator counted 6"):
+        list(Job.from_env(dict(base, RETRAINING_RECORD_COUNT="6")).records())
+    with pytest.raises(ConfigError, match="DATA_WINDOW_END"):
+        Job.from_env(dict(base, RETRAINING_TRAINING_POLICY="lookback", RETRAINING_TRAINING_LOOKBACK_MS="5",
+                          DATA_WINDOW_END=""))
+
+
+def test_without_a_callback_url_events_go_to_standard_output(tmp_path, capsys):
+    embedded_feed(tmp_path / "feed.db", [("a", 1, 1)])
+    env = {"MODEL_ID": "m", "RETRAINING_JOB_ID": "j", "RETRAINING_WINDOW_UPTO": "1",
+           "RETRAINING_FEED_URI": f"embedded:{tmp_path / 'feed.db'}"}
+    with pytest.raises(ValueError):
+        with Job.from_env(env) as job:
+            job.progress(0.5)
+            raise ValueError("bad input")
+    lines = [json.loads(l) for l in capsys.readouterr().out.splitlines()]
+    assert lines == [{"status": "running", "progress": 0.5}, {"status": "failed", "error": "bad input"}]
