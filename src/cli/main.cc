@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "orchestrator/worker_contract.h"
 
 using namespace retrain;
 
@@ -58,6 +59,10 @@ int main(int argc, char** argv) {
       "worker",
       "the reference training worker: trains one job's window (configured by the environment "
       "a local process or Kubernetes Job receives)");
+  bool worker_contract = false;
+  worker->add_flag("--contract", worker_contract,
+                   "print the worker environment (every variable, who sets it, what it means) as "
+                   "a Markdown table, and exit");
 
   auto* demo = app.add_subcommand(
       "demo",
@@ -235,7 +240,13 @@ int main(int argc, char** argv) {
     auto cfg = LoadConfigOrReport(common);
     return cfg ? RunServe(*cfg) : 2;
   }
-  if (worker->parsed()) return RunWorkerCommand();
+  if (worker->parsed()) {
+    if (worker_contract) {
+      std::cout << WorkerContractMarkdown();
+      return 0;
+    }
+    return RunWorkerCommand();
+  }
   if (demo->parsed()) {
     demo_opts.duration_ms = demo_seconds * 1000;
     return RunDemo(common, demo_opts);
