@@ -277,6 +277,7 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
                                                        "MLflow at " + RedactUrl(to.tracking_uri));
   }
   WatchedExecutor watched_executor(**executor, health, "the " + (*executor)->Name() + " executor");
+  health.StartProbing(2'000);
   Orchestrator orchestrator(oo, **store, **feed, watched_executor, watched_tracker.get(), clock,
                             metrics, tracking->registry, tracking->reader);
 

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <vector>
+
 namespace retrain {
 
 bool IsOutage(const Error& error) {
@@ -16,9 +19,45 @@ bool IsOutage(const Error& error) {
   }
 }
 
-void DependencyHealth::Add(const std::string& name, std::string shown) {
+DependencyHealth::~DependencyHealth() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (prober_.joinable()) prober_.join();
+}
+
+void DependencyHealth::Add(const std::string& name, std::string shown, Probe probe) {
   std::lock_guard lock(mu_);
-  deps_[name].shown = std::move(shown);
+  State& s = deps_[name];
+  s.shown = std::move(shown);
+  s.probe = std::move(probe);
+  s.last_ms = clock_.NowMs();
+}
+
+void DependencyHealth::StartProbing(int64_t interval_ms) {
+  std::lock_guard lock(mu_);
+  if (prober_.joinable()) return;
+  prober_ = std::thread([this, interval_ms] { ProbeLoop(interval_ms); });
+}
+
+void DependencyHealth::ProbeLoop(int64_t interval_ms) {
+  std::unique_lock lock(mu_);
+  while (!cv_.wait_for(lock, std::chrono::milliseconds(interval_ms), [this] { return stop_; })) {
+    std::vector<std::pair<std::string, Probe>> due;
+    const int64_t now = clock_.NowMs();
+    for (const auto& [name, s] : deps_) {
+      if (s.probe && now - s.last_ms >= interval_ms) due.emplace_back(name, s.probe);
+    }
+    for (const auto& [name, probe] : due) {
+      lock.unlock();
+      Status outcome = probe();
+      Record(name, outcome);
+      lock.lock();
+      if (stop_) return;
+    }
+  }
 }
 
 void DependencyHealth::Record(const std::string& name, const Status& outcome) {
@@ -26,6 +65,7 @@ void DependencyHealth::Record(const std::string& name, const Status& outcome) {
   auto it = deps_.find(name);
   if (it == deps_.end()) return;
   State& s = it->second;
+  s.last_ms = clock_.NowMs();
   const bool outage = !outcome && IsOutage(outcome.error());
   if (outage == s.down) return;  // no change: nothing to say
   const int64_t now = clock_.NowMs();
@@ -59,7 +99,7 @@ int64_t DependencyHealth::outages() const {
 
 WatchedTracker::WatchedTracker(Tracker& inner, DependencyHealth& health, std::string shown)
     : inner_(inner), health_(health) {
-  health_.Add("tracker", std::move(shown));
+  health_.Add("tracker", std::move(shown), [&inner] { return inner.Ping(); });
 }
 
 Result<std::string> WatchedTracker::EnsureExperiment() { return Seen(inner_.EnsureExperiment()); }
@@ -93,7 +133,7 @@ Status WatchedTracker::LogArtifact(const RunRef& run, const std::string& relativ
 
 WatchedExecutor::WatchedExecutor(Executor& inner, DependencyHealth& health, std::string shown)
     : inner_(inner), health_(health) {
-  health_.Add("executor", std::move(shown));
+  health_.Add("executor", std::move(shown), [&inner] { return inner.Ping(); });
 }
 
 Result<SubmitResult> WatchedExecutor::Submit(const ExecSpec& spec) {

@@ -8,14 +8,19 @@
 // naming the dependency and the first cause; its end once, with how long it lasted.
 //
 // WatchedTracker and WatchedExecutor wrap a Tracker and an Executor and record the outcome of
-// every call. Thread-safe.
+// every call. So that an outage shows while no call is made (and its end, while no job needs
+// the service), StartProbing pings every dependency that no call has reached for a while, on a
+// thread of its own. Thread-safe.
 
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "core/error.h"
 #include "core/time.h"
@@ -29,11 +34,18 @@ bool IsOutage(const Error& error);
 
 class DependencyHealth {
  public:
+  using Probe = std::function<Status()>;
   explicit DependencyHealth(const Clock& clock) : clock_(clock) {}
+  ~DependencyHealth();  // stops probing
+  DependencyHealth(const DependencyHealth&) = delete;
+  DependencyHealth& operator=(const DependencyHealth&) = delete;
 
   // Registers a dependency as up. `name` is its /readyz key ("tracker"), `shown` how the log
-  // names it ("MLflow at http://mlflow:5000").
-  void Add(const std::string& name, std::string shown);
+  // names it ("MLflow at http://mlflow:5000"); `probe`, when set, is one cheap call to it.
+  void Add(const std::string& name, std::string shown, Probe probe = {});
+  // From now on, every `interval_ms`, probes each dependency that no call reached in that time.
+  // Probes run on one thread of their own (a slow one delays only the next probes).
+  void StartProbing(int64_t interval_ms);
   // The outcome of one call to `name` (unknown names are ignored).
   void Record(const std::string& name, const Status& outcome);
   template <typename T>
@@ -55,11 +67,18 @@ class DependencyHealth {
     bool down = false;
     int64_t since_ms = 0;
     std::string cause;
+    int64_t last_ms = 0;  // when a call or probe last told us anything
+    Probe probe;
   };
+  void ProbeLoop(int64_t interval_ms);
+
   const Clock& clock_;
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // guards the members below
   std::map<std::string, State> deps_;
   int64_t outages_ = 0;
+  bool stop_ = false;
+  std::condition_variable cv_;
+  std::thread prober_;
 };
 
 class WatchedTracker final : public Tracker {
@@ -78,6 +97,7 @@ class WatchedTracker final : public Tracker {
   Status LogArtifact(const RunRef& run, const std::string& relative_path,
                      const std::string& content) override;
   std::string Uri() const override { return inner_.Uri(); }
+  Status Ping() override { return Seen(inner_.Ping()); }
 
  private:
   template <typename R>
@@ -97,6 +117,7 @@ class WatchedExecutor final : public Executor {
   Result<SubmitResult> Submit(const ExecSpec& spec) override;
   Result<ExecObservation> Observe(const std::string& job_id) override;
   Status Cancel(const std::string& job_id) override;
+  Status Ping() override { return Seen(inner_.Ping()); }
 
  private:
   template <typename R>

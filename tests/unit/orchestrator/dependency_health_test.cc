@@ -6,8 +6,11 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 namespace retrain {
 namespace {
@@ -128,6 +131,40 @@ TEST(DependencyHealth, WatchedTrackerPassesResultsThroughAndRecordsThem) {
   inner.up = true;
   EXPECT_TRUE(tracker.SetTag("r", "k", "v"));
   EXPECT_FALSE(health.Snapshot().at("tracker").has_value());
+}
+
+}  // namespace
+}  // namespace retrain
+
+namespace retrain {
+namespace {
+
+// With no calls at all, the prober finds an outage and its end.
+TEST(DependencyHealth, ProbingSeesAnOutageWithoutCalls) {
+  SystemClock clock;
+  DependencyHealth health(clock);
+  std::atomic<bool> up{true};
+  std::atomic<int> probes{0};
+  health.Add("executor", "the kubernetes executor", [&]() -> Status {
+    ++probes;
+    if (!up) return Fail(ErrorCode::kUnavailable, "connection refused");
+    return {};
+  });
+  health.StartProbing(20);
+  auto wait = [&](bool down) {
+    for (int i = 0; i < 500; ++i) {
+      if (health.Snapshot().at("executor").has_value() == down) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  };
+  up = false;
+  ASSERT_TRUE(wait(true));
+  EXPECT_EQ(*health.Snapshot().at("executor"), "connection refused");
+  up = true;
+  ASSERT_TRUE(wait(false));
+  EXPECT_GE(probes.load(), 2);
+  EXPECT_EQ(health.outages(), 1);
 }
 
 }  // namespace
