@@ -39,6 +39,9 @@ namespace retrain {
 // Everything the worker uses; the caller opens the feed, the tracker and the event sink from
 // the environment (RETRAINING_FEED_URI, MLFLOW_TRACKING_URI, RETRAINING_CALLBACK_URL/TOKEN).
 // All references and pointers must outlive the RunWorker call.
+// How long a worker waits, in all, for the feed or MLflow to come back before it fails.
+inline constexpr int64_t kWorkerOutageBudgetMs = 600'000;
+
 struct WorkerContext {
   Environment env;
   FeedSource& feed;
@@ -51,7 +54,7 @@ struct WorkerContext {
   // kDeadlineExceeded) is run again from the start after a growing wait (1 s doubling up to
   // 10 s) until it has waited `outage_budget_ms` in all; every step is idempotent. Then, or on
   // any other error, it fails as below. `sleep` is for tests (null = really sleep).
-  int64_t outage_budget_ms = 600'000;
+  int64_t outage_budget_ms = kWorkerOutageBudgetMs;
   std::function<void(int64_t ms)> sleep;
 };
 

@@ -41,10 +41,11 @@ class FaultRun:
     (called about every `tick_every` s); down_lines / up_lines: how the serve log says that an
     outage of this dependency starts and ends."""
 
-    def __init__(self, serve, proxy, dep, tick, down_lines, up_lines, tick_every=1.0):
+    def __init__(self, serve, proxy, dep, tick, down_lines, up_lines, tick_every=1.0, log_path=None):
         self.serve, self.proxy, self.dep, self.tick = serve, proxy, dep, tick
         self.down_lines, self.up_lines = down_lines, up_lines
         self.tick_every = tick_every
+        self.log_path = log_path
         self.faults = 0          # fault periods applied
         self.outages_seen = 0    # of them, those during which /readyz named the dependency
         self.rss_start = None
@@ -70,10 +71,18 @@ class FaultRun:
         self.rss_start = rss_kb(self.serve.proc.pid)
         print(f"ok: jobs complete through the proxy (serve RSS {self.rss_start} kB)")
 
-    def fault(self, mode, seconds, expect_down=True, delay=None):
-        """Applies `mode` for `seconds` under load, clears it, waits for /readyz 200."""
+    def log_counts(self):
+        text = open(self.log_path, errors="replace").read()
+        return sum(text.count(s) for s in self.down_lines), sum(text.count(s) for s in self.up_lines)
+
+    def fault(self, mode, seconds, expect_down=True, delay=None, arm=None):
+        """Applies `mode` for `seconds` under load (after arm(), when given: e.g. waiting for a
+        job to start), clears it, waits for /readyz 200 and for the log to say the outage
+        ended."""
         assert self.serve.proc.poll() is None, "retrain serve exited"
         self.faults += 1
+        if arm:
+            arm()
         before = self.proxy.stats()[mode]
         self.proxy.set(mode, delay=delay)
         named, statuses = None, set()
@@ -94,6 +103,9 @@ class FaultRun:
             self.outages_seen += 1
         wait_for(lambda: (self._tick(), self.readyz()[0] == 200)[1], 60,
                  f"/readyz 200 after the {mode} fault on {self.dep}", interval=0.5)
+        if self.log_path:
+            wait_for(lambda: (self._tick(), (lambda c: c[0] == c[1])(self.log_counts()))[1], 60,
+                     f"the log to say the end of the {mode} outage of {self.dep}", interval=0.5)
         shown = f" ({named[:100]})" if named else ""
         print(f"ok: {self.dep} {mode} for {seconds}s: {injected} faulted connections/requests/chunks; "
               f"/readyz {'named it' + shown if named else 'stayed ready'}; ready again after")

@@ -111,7 +111,7 @@ log = os.path.join(work, "serve.log")
 with Serve(binary, config, data, log, env) as serve:
     run = FaultRun(serve, proxy, "executor", tick, tick_every=1.0,
                    down_lines=["the kubernetes executor is unavailable"],
-                   up_lines=["the kubernetes executor is available again"])
+                   up_lines=["the kubernetes executor is available again"], log_path=log)
     run.warm_up("a first Job through the proxy", timeout=60)
     injected = 0
     for mode, expect_down in (("down", True), ("slow", False), ("reset", True), ("garbage", True)):

@@ -16,7 +16,7 @@ from mlflow.tracking import MlflowClient
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
 from fault_proxy import FaultProxy  # noqa: E402
 from fault_scenario import FaultRun  # noqa: E402
-from retrain_process import Serve  # noqa: E402
+from retrain_process import Serve, wait_for  # noqa: E402
 
 binary, uri, work = sys.argv[1:4]
 os.makedirs(work, exist_ok=True)
@@ -52,7 +52,7 @@ generate()
 with Serve(binary, config, data, log, env) as serve:
     run = FaultRun(serve, proxy, "tracker", generate, tick_every=2.0,
                    down_lines=[f"MLflow at {proxy_uri} is unavailable"],
-                   up_lines=[f"MLflow at {proxy_uri} is available again"])
+                   up_lines=[f"MLflow at {proxy_uri} is available again"], log_path=log)
     run.warm_up("a first job through the proxy", timeout=120)
     injected = 0
     for mode, expect_down in (("down", True), ("slow", False), ("reset", True), ("http5xx", True),
@@ -65,13 +65,20 @@ with Serve(binary, config, data, log, env) as serve:
 
     def one_run_each(completed):
         for j in completed:
-            runs = client.search_runs([exp.experiment_id], f"tags.retraining_job_id = '{j['id']}'")
+            # The run is ended by the reconciler after the job completes (it may be waiting out
+            # the last fault's backoff).
+            runs = wait_for(lambda: (lambda rs: rs if len(rs) != 1 or rs[0].info.status == "FINISHED" else None)(
+                client.search_runs([exp.experiment_id], f"tags.retraining_job_id = '{j['id']}'")), 60,
+                f"job {j['id'][:8]}'s run to be FINISHED")
             assert len(runs) == 1, (j["id"], [r.info.run_id for r in runs])
-            assert runs[0].info.run_id == j["mlflowRunId"] and runs[0].info.status == "FINISHED", runs[0].info
+            assert runs[0].info.run_id == j["mlflowRunId"], (runs[0].info, j)
         print(f"ok: each of the {len(completed)} completed jobs has exactly one FINISHED MLflow run")
 
     run.tick = lambda: None  # no more records: the last ones stay unseen or go to a last job
     run.finish(log, min_completed=3, generated=generated, settle=150, extra_check=one_run_each)
+    logs = os.path.join(data, "logs")
+    waited = [n for n in os.listdir(logs) if "trying again" in open(os.path.join(logs, n), errors="replace").read()]
+    print(f"ok: {len(waited)} worker attempts waited for MLflow and then completed")
     print(f"figures: mlflow faults injected {run.faults} periods, {injected} faulted "
           f"connections/requests/chunks; jobs lost 0")
 proxy.close()

@@ -16,8 +16,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
 from fault_proxy import FaultProxy  # noqa: E402
-from fault_scenario import FaultRun  # noqa: E402
-from retrain_process import Serve  # noqa: E402
+from fault_scenario import FaultRun, all_jobs  # noqa: E402
+from retrain_process import Serve, wait_for  # noqa: E402
 
 binary, bolt_uri, http_uri, password, work = sys.argv[1:6]
 os.makedirs(work, exist_ok=True)
@@ -75,13 +75,24 @@ log = os.path.join(work, "serve.log")
 with Serve(binary, config, os.path.join(work, "data"), log, env) as serve:
     run = FaultRun(serve, proxy, "feed", write_entities, tick_every=2.0,
                    down_lines=["trigger: the feed is unavailable", "trigger: cannot count unseen records"],
-                   up_lines=["trigger: the feed is reachable again"])
+                   up_lines=["trigger: the feed is reachable again"], log_path=log)
     run.warm_up("a first job through the proxy", timeout=120)
+    def job_starting():
+        """New entities, then the fault as soon as their job exists: its worker meets it."""
+        known = {j["id"] for j in all_jobs(serve)}
+        write_entities()
+        wait_for(lambda: [j for j in all_jobs(serve) if j["id"] not in known], 20, "the next job",
+                 interval=0.02)
+
     injected = 0
     for mode, expect_down in (("down", True), ("slow", False), ("reset", True), ("garbage", True)):
-        injected += run.fault(mode, 5, expect_down=expect_down)
+        injected += run.fault(mode, 5, expect_down=expect_down, arm=job_starting)
     run.tick = lambda: None  # no more records: the last ones stay unseen or go to a last job
-    run.finish(log, min_completed=3, generated=generated, settle=150)
+    run.finish(log, min_completed=4, generated=generated, settle=150)
+    logs = os.path.join(work, "data", "logs")
+    waited = [n for n in os.listdir(logs) if "trying again" in open(os.path.join(logs, n), errors="replace").read()]
+    assert waited, "no worker met a fault: the scenario did not test the workers"
+    print(f"ok: {len(waited)} worker attempts waited for the feed and then completed")
     print(f"figures: neo4j faults injected {run.faults} periods, {injected} faulted "
           f"connections/chunks; jobs lost 0")
 proxy.close()
