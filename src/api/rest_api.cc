@@ -662,6 +662,12 @@ Response RestApi::Ready() {
     ok = false;
     checks["feed"] = s.error().message;
   }
+  if (options_.health) {
+    for (const auto& [name, cause] : options_.health->Snapshot()) {
+      checks[name] = cause ? *cause : "ok";
+      if (cause) ok = false;
+    }
+  }
   if (!ok) {
     Error e;
     e.code = ErrorCode::kUnavailable;

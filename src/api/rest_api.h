@@ -13,6 +13,7 @@
 #include "core/time.h"
 #include "feed/feed_source.h"
 #include "http/server.h"
+#include "orchestrator/dependency_health.h"
 #include "orchestrator/orchestrator.h"
 #include "store/job_store.h"
 
@@ -32,6 +33,8 @@ struct RestApiOptions {
   // /metrics only when !metrics_public; worker events are authorized by their callback token.
   std::shared_ptr<const TokenSet> tokens;
   bool metrics_public = true;
+  // What the last calls found of MLflow and the executor (their /readyz checks); null = none.
+  const DependencyHealth* health = nullptr;
 };
 
 class RestApi {

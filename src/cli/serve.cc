@@ -269,12 +269,22 @@ int RunServe(const Config& config, const ServeHooks& hooks) {
   // its lease is a process that died, and there is nothing to wait for.
   lo.sole_user = config.store.driver != "postgres";
   oo.leader = lo;
-  Orchestrator orchestrator(oo, **store, **feed, **executor, tracking->tracker.get(), clock,
+  // Every tracker and executor call says whether the service answered: /readyz and the log.
+  DependencyHealth health(clock);
+  std::unique_ptr<Tracker> watched_tracker;
+  if (tracking->tracker) {
+    watched_tracker = std::make_unique<WatchedTracker>(*tracking->tracker, health,
+                                                       "MLflow at " + RedactUrl(to.tracking_uri));
+  }
+  WatchedExecutor watched_executor(**executor, health, "the " + (*executor)->Name() + " executor");
+  health.StartProbing(2'000);
+  Orchestrator orchestrator(oo, **store, **feed, watched_executor, watched_tracker.get(), clock,
                             metrics, tracking->registry, tracking->reader);
 
   RestApiOptions ao;
   ao.tokens = *tokens;
   ao.metrics_public = config.server.auth.metrics_public;
+  ao.health = &health;
   if (config.executor.kind == "local") {
     ao.worker_log = [dir = config.ResolvePath("logs")](const Job& job, int attempt,
                                                        size_t max_bytes) -> Result<std::string> {

@@ -1,10 +1,14 @@
 // `retrain worker`: the reference training worker, configured by its environment
 // (CONTRACT section 7), as a local subprocess or a Kubernetes Job's container runs it.
 
+#include <algorithm>
+#include <chrono>
 #include <iostream>
+#include <thread>
 
 #include "cli/adapters.h"
 #include "cli/commands.h"
+#include "core/time.h"
 #include "http/http_client.h"
 #include "trainer/event_sink.h"
 #include "trainer/worker.h"
@@ -25,6 +29,20 @@ int RunWorkerCommand() {
   }
   auto feed =
       OpenFeedUri({.uri = feed_uri, .user = get("NEO4J_USER"), .password = get("NEO4J_PASSWORD")});
+  // A feed that cannot be reached yet is waited for, as RunWorker waits for one that drops.
+  for (int64_t tries = 0, waited = 0; !feed &&
+                                      (feed.error().code == ErrorCode::kUnavailable ||
+                                       feed.error().code == ErrorCode::kDeadlineExceeded) &&
+                                      waited < kWorkerOutageBudgetMs;
+       ++tries) {
+    const int64_t wait = std::min<int64_t>(int64_t{1000} << std::min<int64_t>(tries, 4), 10'000);
+    std::cerr << "retrain worker: cannot open the feed " << feed_uri << ": " << feed.error().message
+              << " (trying again in " << FormatDuration(wait) << ")\n";
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+    waited += wait;
+    feed = OpenFeedUri(
+        {.uri = feed_uri, .user = get("NEO4J_USER"), .password = get("NEO4J_PASSWORD")});
+  }
   if (!feed) {
     std::cerr << "retrain worker: cannot open the feed " << feed_uri << ": " << feed.error().message
               << "\n";

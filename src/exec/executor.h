@@ -59,6 +59,10 @@ class Executor {
 
   // Stops the job and frees what it holds. Succeeds when the job is unknown.
   [[nodiscard]] virtual Status Cancel(const std::string& job_id) = 0;
+
+  // One cheap call that reaches what runs the workers (for /readyz). Errors: kUnavailable and
+  // kDeadlineExceeded when it cannot be reached. Default: nothing to reach.
+  [[nodiscard]] virtual Status Ping() { return {}; }
 };
 
 }  // namespace retrain

@@ -23,15 +23,12 @@ AutoTrigger::AutoTrigger(bool automatic, const std::vector<ModelSettings>& model
 void AutoTrigger::RunOnce() {
   auto head = feed_.Head();
   if (!head) {
-    if (head.error().message != last_feed_error_) {
+    // Said once per outage: a cause that changes while the feed stays down is not news.
+    if (last_feed_error_.empty()) {
       spdlog::warn("trigger: the feed is unavailable: {}", head.error().message);
       last_feed_error_ = head.error().message;
     }
     return;
-  }
-  if (!last_feed_error_.empty()) {
-    spdlog::info("trigger: the feed is reachable again");
-    last_feed_error_.clear();
   }
   // Every model's unseen records in one feed call (one pass over the feed for Neo4j).
   auto queries = reads_.UnseenQueries();
@@ -41,11 +38,15 @@ void AutoTrigger::RunOnce() {
   }
   auto counts = feed_.CountUnseenMany(*queries, *head);
   if (!counts) {
-    if (counts.error().message != last_feed_error_) {
+    if (last_feed_error_.empty()) {
       spdlog::warn("trigger: cannot count unseen records: {}", counts.error().message);
       last_feed_error_ = counts.error().message;
     }
     return;
+  }
+  if (!last_feed_error_.empty()) {
+    spdlog::info("trigger: the feed is reachable again");
+    last_feed_error_.clear();
   }
   // The drift models' new records, binned against the same snapshot end.
   if (drift_) drift_->Update(*queries, *head);

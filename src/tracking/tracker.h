@@ -62,6 +62,10 @@ class Tracker {
 
   // The tracking URI workers should use (MLFLOW_TRACKING_URI in their environment).
   virtual std::string Uri() const = 0;
+
+  // One cheap call that reaches the tracking server, without retries (for /readyz). Errors:
+  // kUnavailable and kDeadlineExceeded when it cannot be reached. Default: nothing to reach.
+  [[nodiscard]] virtual Status Ping() { return {}; }
 };
 
 }  // namespace retrain

@@ -1,5 +1,7 @@
 #include "trainer/worker.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -7,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
+#include <thread>
 
 #include "core/time.h"
 #include "trainer/champion_gate.h"
@@ -27,6 +30,10 @@ std::string Dump(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+bool IsTransient(const Error& e) {
+  return e.code == ErrorCode::kUnavailable || e.code == ErrorCode::kDeadlineExceeded;
+}
+
 struct Outcome {
   std::map<std::string, double> metrics;
   std::string message;
@@ -40,6 +47,24 @@ class WorkerRun {
 
   int Run() {
     auto outcome = Execute();
+    // The feed or MLflow down: wait for it and run again (each step is idempotent), so that an
+    // outage shorter than the budget does not fail the job.
+    int64_t waited = 0;
+    for (int tries = 0;
+         !outcome && !job_ended_ && IsTransient(outcome.error()) && waited < ctx_.outage_budget_ms;
+         ++tries) {
+      const int64_t wait = std::min<int64_t>(int64_t{1000} << std::min(tries, 4), 10'000);
+      Log(outcome.error().message + " (a service is unavailable: trying again in " +
+          FormatDuration(wait) + ")");
+      if (ctx_.sleep) {
+        ctx_.sleep(wait);
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+      }
+      waited += wait;
+      window_records_ = 0;
+      outcome = Execute();
+    }
     if (job_ended_) {
       Log("The job already ended on the orchestrator's side; stopping.");
       return 1;

@@ -25,6 +25,8 @@
 // delivered is logged and the work goes on; the terminal event must be delivered, else 1.
 // Returns 0 on success.
 
+#include <cstdint>
+#include <functional>
 #include <iosfwd>
 
 #include "feed/feed_source.h"
@@ -37,6 +39,9 @@ namespace retrain {
 // Everything the worker uses; the caller opens the feed, the tracker and the event sink from
 // the environment (RETRAINING_FEED_URI, MLFLOW_TRACKING_URI, RETRAINING_CALLBACK_URL/TOKEN).
 // All references and pointers must outlive the RunWorker call.
+// How long a worker waits, in all, for the feed or MLflow to come back before it fails.
+inline constexpr int64_t kWorkerOutageBudgetMs = 600'000;
+
 struct WorkerContext {
   Environment env;
   FeedSource& feed;
@@ -45,6 +50,12 @@ struct WorkerContext {
   ArtifactReader* artifacts = nullptr;  // null: a current champion cannot be evaluated
   ModelRegistry* registry = nullptr;    // null: the model is logged but not registered
   std::ostream* log = nullptr;          // progress lines and the failure sentence; null = quiet
+  // A run that fails because the feed or MLflow cannot be reached (kUnavailable,
+  // kDeadlineExceeded) is run again from the start after a growing wait (1 s doubling up to
+  // 10 s) until it has waited `outage_budget_ms` in all; every step is idempotent. Then, or on
+  // any other error, it fails as below. `sleep` is for tests (null = really sleep).
+  int64_t outage_budget_ms = kWorkerOutageBudgetMs;
+  std::function<void(int64_t ms)> sleep;
 };
 
 // Runs one training job. Returns the process exit code: 0 completed, 1 failed.

@@ -210,6 +210,17 @@ Status KubernetesExecutor::State::DeleteJobAndSecret(const std::string& job_id,
   return IgnoreNotFound(client->DeleteObject(kSecretsResource, ns, TokenSecretName(name)));
 }
 
+Status KubernetesExecutor::Ping() {
+  auto resp = state_->client->Raw("GET", "/version", "", "");
+  if (!resp) return std::unexpected(resp.error());
+  if (resp->status >= 500) {
+    return Fail(ErrorCode::kUnavailable,
+                "the Kubernetes API server answered GET /version with HTTP " +
+                    std::to_string(resp->status));
+  }
+  return {};
+}
+
 Status KubernetesExecutor::Cancel(const std::string& job_id) {
   if (!ValidateJobId(job_id)) return {};  // no Job can carry such an id
   std::lock_guard lock(state_->submit_mu);

@@ -107,6 +107,8 @@ class KubernetesExecutor final : public Executor {
   // Deletes the job's Job(s) (propagationPolicy=Background) and token Secret(s); succeeds when
   // there is nothing to delete. Errors: kPermissionDenied, kUnavailable.
   [[nodiscard]] Status Cancel(const std::string& job_id) override;
+  // GET /version on the API server: any answer below 500 is success.
+  [[nodiscard]] Status Ping() override;
 
   // Lists (fresh from the API server) the managed Jobs and token Secrets whose job id `known`
   // does not recognise, deletes them, and returns their job ids (sorted, unique). `known` is

@@ -382,8 +382,16 @@ bool Neo4jFeed::WaitForChange(int64_t timeout_ms) {
   }
   while (true) {
     auto head = Head();
-    if (!head || *head != seen) return true;  // a failure is for the caller to see
     auto now = steady_clock::now();
+    if (!head) {
+      // A failure is for the caller to see, after one poll interval: a feed that is down is
+      // not tried again in a tight loop.
+      std::this_thread::sleep_for(std::min<steady_clock::duration>(
+          std::chrono::milliseconds(options_.poll_interval_ms),
+          std::max<steady_clock::duration>(deadline - now, steady_clock::duration::zero())));
+      return true;
+    }
+    if (*head != seen) return true;
     if (now >= deadline) return false;
     std::this_thread::sleep_for(std::min<steady_clock::duration>(
         std::chrono::milliseconds(options_.poll_interval_ms), deadline - now));

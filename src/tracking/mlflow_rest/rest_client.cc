@@ -191,7 +191,8 @@ Result<HttpResponse> RestTracker::Impl::Send(HttpRequest request, const std::str
       return std::unexpected(error);
     }
     int64_t wait = BackoffMs(attempt, retry_after);
-    spdlog::warn("{}; retry {}/{} in {} ms", error.message, attempt, attempts - 1, wait);
+    // Once per call: the caller says an outage once (DependencyHealth).
+    spdlog::debug("{}; retry {}/{} in {} ms", error.message, attempt, attempts - 1, wait);
     sleep_(wait);
   }
 }

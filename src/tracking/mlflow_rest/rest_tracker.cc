@@ -105,6 +105,17 @@ RestTracker::~RestTracker() = default;
 
 std::string RestTracker::Uri() const { return impl_->options().tracking_uri; }
 
+Status RestTracker::Ping() {
+  auto got =
+      impl_->Get("experiments/get-by-name", {{"experiment_name", impl_->options().experiment_name}},
+                 RestTracker::Impl::Retry::kNo);
+  if (!got && (got.error().code == ErrorCode::kUnavailable ||
+               got.error().code == ErrorCode::kDeadlineExceeded)) {
+    return std::unexpected(got.error());
+  }
+  return {};  // an answer, even an error one, says the server is there
+}
+
 Result<std::string> RestTracker::EnsureExperiment() {
   {
     std::lock_guard lock(mu_);

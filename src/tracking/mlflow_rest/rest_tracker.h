@@ -97,6 +97,8 @@ class RestTracker final : public Tracker, public ArtifactReader, public ModelReg
   Status LogArtifact(const RunRef& run, const std::string& relative_path,
                      const std::string& content) override;
   std::string Uri() const override;
+  // GET experiments/get-by-name of the experiment, one attempt; an MLflow error answer is success.
+  Status Ping() override;
 
   Result<std::string> ReadArtifact(const std::string& run_id,
                                    const std::string& relative_path) override;

@@ -170,5 +170,30 @@ TEST_F(RestApiTest, ModelsHealthMetricsAndOpenApi) {
   EXPECT_TRUE(Json(doc)["paths"].contains("/models/{modelId}/retrain"));
 }
 
+// /readyz names MLflow or the executor while the calls to it fail, and is ready again after.
+TEST_F(RestApiTest, ReadyzNamesTheDependencyThatIsDown) {
+  DependencyHealth health(clock_);
+  health.Add("tracker", "MLflow at http://mlflow");
+  health.Add("executor", "the kubernetes executor");
+  RestApiOptions o;
+  o.health = &health;
+  api_ = std::make_unique<RestApi>(o, *orch_, *store_, *feed_, metrics_, clock_);
+  Response ready = Call("GET", "/readyz");
+  ASSERT_EQ(ready.status, 200) << ready.body;
+  EXPECT_EQ(Json(ready)["checks"]["tracker"], "ok");
+  EXPECT_EQ(Json(ready)["checks"]["executor"], "ok");
+
+  health.Record("tracker", Status{Fail(ErrorCode::kUnavailable, "MLflow: connection refused")});
+  ready = Call("GET", "/readyz");
+  ASSERT_EQ(ready.status, 503) << ready.body;
+  EXPECT_EQ(Json(ready)["error"]["code"], "not_ready");
+  EXPECT_EQ(Json(ready)["error"]["details"]["tracker"], "MLflow: connection refused");
+  EXPECT_EQ(Json(ready)["error"]["details"]["executor"], "ok");
+  EXPECT_EQ(Json(ready)["error"]["details"]["store"], "ok");
+
+  health.Record("tracker", Status{});
+  EXPECT_EQ(Call("GET", "/readyz").status, 200);
+}
+
 }  // namespace
 }  // namespace retrain

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "trainer/champion_gate.h"
 #include "trainer/xgb_model.h"
@@ -48,8 +50,20 @@ class WorkerTest : public ::testing::Test {
       ctx.artifacts = &tracker;
       ctx.registry = &registry;
     }
+    Patient(ctx);
     return RunWorker(ctx);
   }
+
+  // Outages are waited out for 3 s of fake sleep (1 s, then 2 s): two runs again, then failure.
+  void Patient(WorkerContext& ctx) {
+    ctx.outage_budget_ms = 3'000;
+    ctx.sleep = [this](int64_t ms) {
+      sleeps.push_back(ms);
+      if (on_sleep) on_sleep();
+    };
+  }
+  std::vector<int64_t> sleeps;
+  std::function<void()> on_sleep;
 
   json Event(size_t i) const { return json::parse(sink.bodies.at(i)); }
   json Last() const { return json::parse(sink.bodies.back()); }
@@ -124,7 +138,9 @@ TEST_F(WorkerTest, UnreachableArtifactStoreFailsTheJob) {
   } down;
   ASSERT_EQ(Run(Env("run-1")), 0);
   WorkerContext ctx{Env("run-2"), feed, sink, &tracker, &down, &registry};
+  Patient(ctx);
   EXPECT_EQ(RunWorker(ctx), 1);
+  EXPECT_EQ(sleeps, (std::vector<int64_t>{1'000, 2'000}));  // waited, then gave up
   EXPECT_EQ(Last()["status"], "failed");
   EXPECT_NE(Last()["error"].get<std::string>().find("unreachable"), std::string::npos);
   EXPECT_EQ(Champion(), "1");
@@ -270,6 +286,25 @@ TEST_F(WorkerTest, BadEnvironmentAndFeedErrorsAreReportedAsFailures) {
   ASSERT_EQ(Run(Env("run-1")), 1);
   EXPECT_NE(Last()["error"].get<std::string>().find("Reading the feed window failed"),
             std::string::npos);
+}
+
+// A feed that is down for a while: the worker waits for it and completes, once.
+TEST_F(WorkerTest, AFeedOutageShorterThanTheBudgetIsWaitedOut) {
+  feed.scan_error = Fail(ErrorCode::kUnavailable, "Connection refused.").error();
+  on_sleep = [this] {
+    if (sleeps.size() == 2) feed.scan_error.reset();  // back after the second wait
+  };
+  ASSERT_EQ(Run(Env("run-1")), 0) << sink.bodies.back();
+  EXPECT_EQ(sleeps, (std::vector<int64_t>{1'000, 2'000}));
+  EXPECT_EQ(Last()["status"], "completed");
+  size_t completed = 0, failed = 0;
+  for (const auto& b : sink.bodies) {
+    completed += json::parse(b)["status"] == "completed";
+    failed += json::parse(b)["status"] == "failed";
+  }
+  EXPECT_EQ(completed, 1u);
+  EXPECT_EQ(failed, 0u);
+  EXPECT_EQ(Champion(), "1");  // one version registered
 }
 
 // The gate on provoked challengers (issue: "a retrain must never make the production model
