@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all build binary test unit demo bench soak clean bootstrap
+.PHONY: all build binary test unit demo bench soak sanitize clean bootstrap
 
 all: build
 
@@ -34,6 +34,11 @@ soak: build
 	@SOAK_KILLS=$${SOAK_KILLS:-200} RETRAIN_BIN=$(CURDIR)/$(BUILD_DIR)/src/cli/retrain \
 	  "$$(scripts/python-env)/bin/python" -m pytest -q -s -p no:cacheprovider tests/e2e/test_soak.py
 
+# The unit and end-to-end suites under AddressSanitizer + UBSan, the threaded suites under
+# ThreadSanitizer (build-asan/, build-tsan/).
+sanitize: bootstrap
+	@JOBS=$(JOBS) scripts/sanitize
+
 demo: binary
 	@scripts/demo $(BUILD_DIR)/src/cli/retrain
 
@@ -41,4 +46,4 @@ bench: build
 	@scripts/run-bench $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-asan build-tsan
