@@ -120,6 +120,31 @@ std::optional<Role> NeededRole(const Request& r, bool metrics_public) {
   return Role::kAdmin;
 }
 
+// Path ids are checked for their format before any lookup, so a malformed one is a 400 naming
+// the field (and is never echoed whole): model ids as the configuration allows them, job ids as
+// the store makes them (a generous superset: letters, digits, '-' and '_').
+std::optional<Response> BadId(const std::string& id, bool model) {
+  const size_t max = model ? 63 : 64;
+  bool ok = !id.empty() && id.size() <= max;
+  for (char c : id) {
+    const bool alnum =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (!model && c >= 'A' && c <= 'Z');
+    ok = ok && (alnum || c == '-' || c == '_' || (model && c == '.'));
+  }
+  if (ok) return std::nullopt;
+  const std::string field = model ? "modelId" : "jobId";
+  const std::string shown = id.size() > 64 ? id.substr(0, 64) + "..." : id;
+  Error e;
+  e.code = ErrorCode::kInvalidArgument;
+  e.api_code = model ? "invalid_model_id" : "invalid_job_id";
+  e.message = model ? "model id '" + shown +
+                          "' is not a model id: 1 to 63 lower-case letters, "
+                          "digits, '-', '_' or '.'"
+                    : "job id '" + shown + "' is not a job id: 1 to 64 letters, digits, '-' or '_'";
+  e.With("field", field);
+  return JsonResponse(400, ErrorJson(e));
+}
+
 Response AuthError(const Request& r, int status, const std::string& code,
                    const std::string& message) {
   Response resp;
@@ -232,6 +257,9 @@ Response RestApi::Route(const Request& r, Role caller, std::string* route) {
     return resp;
   }
   if (seg[0] == "models") {
+    if (seg.size() == 3) {
+      if (auto bad = BadId(seg[1], /*model=*/true)) return *bad;
+    }
     if (seg.size() == 1) {
       *route = "/models";
       if (!is_get) return method_not_allowed("GET");
@@ -264,6 +292,9 @@ Response RestApi::Route(const Request& r, Role caller, std::string* route) {
     }
   }
   if (seg[0] == "retraining" && seg.size() >= 2 && seg[1] == "jobs") {
+    if (seg.size() >= 3) {
+      if (auto bad = BadId(seg[2], /*model=*/false)) return *bad;
+    }
     if (seg.size() == 2) {
       *route = "/retraining/jobs";
       if (!is_get) return method_not_allowed("GET");

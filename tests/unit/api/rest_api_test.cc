@@ -115,6 +115,24 @@ TEST_F(RestApiTest, JobsAreReadListedAndCancelled) {
   EXPECT_EQ(Json(job)["modelId"], "m");
   ExpectError(Call("GET", "/retraining/jobs/nope"), 404, "job_not_found");
 
+  // A malformed id is refused before any lookup, naming the field, and is not echoed whole.
+  for (const std::string& bad :
+       {std::string(5000, 'a'), std::string("bad id"), std::string("x;y")}) {
+    for (const std::string& path :
+         {"/retraining/jobs/" + bad, "/retraining/jobs/" + bad + "/events",
+          "/retraining/jobs/" + bad + "/cancel"}) {
+      Response r = Call(path.ends_with("cancel") ? "POST" : "GET", path);
+      ExpectError(r, 400, "invalid_job_id");
+      EXPECT_EQ(Json(r)["error"]["details"]["field"], "jobId");
+      EXPECT_LT(r.body.size(), 400u) << path;
+    }
+  }
+  for (const std::string& bad : {std::string(64, 'm'), std::string("Upper"), std::string("a b")}) {
+    Response r = Call("GET", "/models/" + bad + "/trigger-preview");
+    ExpectError(r, 400, "invalid_model_id");
+    EXPECT_EQ(Json(r)["error"]["details"]["field"], "modelId");
+  }
+
   Response list = Call("GET", "/retraining/jobs?modelId=m&limit=1");
   ASSERT_EQ(list.status, 200) << list.body;
   ASSERT_EQ(Json(list)["jobs"].size(), 1u);
