@@ -14,10 +14,14 @@ For plain-HTTP services (http=True) also:
   http5xx   every request is answered 503/500/502 in turn, with a text body
   badjson   every request is answered 200 with a body that is not JSON
 Works for any protocol in pass/down/slow/reset/garbage: Bolt, TLS (kube-apiserver), HTTP.
+For an HTTPS service, give tls_server (an ssl.SSLContext with a certificate the client trusts)
+and tls_client (the context to reach the service with, e.g. with its client certificate): the
+proxy then ends TLS on both sides, so http5xx and badjson reach inside it too.
 """
 import itertools
 import select
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -37,9 +41,12 @@ def _rst(sock):
 
 
 class FaultProxy:
-    def __init__(self, upstream_host, upstream_port, http=False, delay=3.0, port=0):
+    def __init__(self, upstream_host, upstream_port, http=False, delay=3.0, port=0,
+                 tls_server=None, tls_client=None):
         self.upstream = (upstream_host, upstream_port)
         self.http = http
+        self.tls_server = tls_server
+        self.tls_client = tls_client
         self.delay = delay
         self.mode = "pass"
         self._lock = threading.Lock()
@@ -151,12 +158,21 @@ class FaultProxy:
             except OSError:
                 pass
             return client.close()
+        if self.tls_server is not None:
+            try:
+                client.settimeout(10)
+                client = self.tls_server.wrap_socket(client, server_side=True)
+                client.settimeout(None)
+            except (OSError, ssl.SSLError):
+                return client.close()
         if mode in ("http5xx", "badjson"):
             return self._answer_http(client, mode)
         try:
             upstream = socket.create_connection(self.upstream, timeout=10)
+            if self.tls_client is not None:
+                upstream = self.tls_client.wrap_socket(upstream, server_hostname=self.upstream[0])
             upstream.settimeout(None)
-        except OSError:
+        except (OSError, ssl.SSLError):
             return _rst(client)
         with self._lock:
             self._conns.add((client, upstream))
@@ -177,6 +193,9 @@ class FaultProxy:
             for s in ready:
                 try:
                     data = s.recv(65536)
+                    # Decrypted bytes TLS already holds do not wake select: take them now.
+                    while data and isinstance(s, ssl.SSLSocket) and s.pending():
+                        data += s.recv(s.pending())
                 except OSError:
                     return
                 if not data:

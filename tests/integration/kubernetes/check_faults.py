@@ -1,8 +1,9 @@
-"""retrain serve under kube-apiserver faults: a FaultProxy (TCP, so TLS passes through it
-untouched) sits between retrain's Kubernetes executor and the real kube-apiserver; jobs keep
-coming (the test plays the Job controller straight against the API server, marking each Job
-Complete) while the API server is refused, slow, reset and answered with garbage bytes, each in
-turn. No job fails, /readyz names the executor while it cannot be reached, the log says each
+"""retrain serve under kube-apiserver faults: a FaultProxy sits between retrain's Kubernetes
+executor and the real kube-apiserver, ending TLS on both sides (a certificate of the fixture's CA
+towards retrain, the admin client certificate towards the API server); jobs keep coming (the
+test plays the Job controller straight against the API server, marking each Job Complete) while
+the API server is refused, slow, reset, answered with garbage bytes, with HTTP 5xx and with
+bodies that are not JSON, each in turn. No job fails, /readyz names the executor while it cannot be reached, the log says each
 outage once, every record goes to exactly one completed job, and serve's memory stays bounded.
 
 usage: check_faults.py RETRAIN_BIN ADMIN_KUBECONFIG FIXTURE_DIR WORKDIR"""
@@ -45,7 +46,9 @@ def kube(method, path, body=None, content_type="application/json"):
 
 
 up = urllib.parse.urlsplit(server)
-proxy = FaultProxy(up.hostname, up.port, delay=1.0)
+towards_retrain = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+towards_retrain.load_cert_chain(os.path.join(certs, "apiserver.crt"), os.path.join(certs, "apiserver.key"))
+proxy = FaultProxy(up.hostname, up.port, http=True, delay=1.0, tls_server=towards_retrain, tls_client=tls)
 proxied_config = os.path.join(work, "kubeconfig")
 with open(proxied_config, "w") as f:
     f.write(text.replace(f"server: {server}", f"server: https://{up.hostname}:{proxy.port}"))
@@ -114,7 +117,8 @@ with Serve(binary, config, data, log, env) as serve:
                    up_lines=["the kubernetes executor is available again"], log_path=log)
     run.warm_up("a first Job through the proxy", timeout=60)
     injected = 0
-    for mode, expect_down in (("down", True), ("slow", False), ("reset", True), ("garbage", True)):
+    for mode, expect_down in (("down", True), ("slow", False), ("reset", True), ("garbage", True),
+                              ("http5xx", True), ("badjson", False)):
         injected += run.fault(mode, 6, expect_down=expect_down)
     # The last Jobs are completed too, while no new records come.
     run.tick = controller
